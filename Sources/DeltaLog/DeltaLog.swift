@@ -1,0 +1,1 @@
+// The Delta log lands here (issue 4).

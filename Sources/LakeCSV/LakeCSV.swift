@@ -1,0 +1,1 @@
+// CSV lands here (issue 3).

@@ -1,0 +1,1 @@
+// Codecs land here (issue 3).

@@ -1,0 +1,1 @@
+// The Parquet writer and reader land here (issue 3).

@@ -1,0 +1,1 @@
+// The S3 store lands here (issue 2).

@@ -1,0 +1,3 @@
+import LakectlCommands
+
+await Lakectl.main()
