@@ -32,17 +32,16 @@ struct JSONLinesBatchSource: TableBatchSource {
             position = end < data.endIndex ? end + 1 : end
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let object: [String: Any]
+            let object: [String: FlatJSONValue]
             do {
-                guard let parsed = try JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed]) as? [String: Any] else {
-                    throw ConvertError("\(path):\(lineNumber): not a JSON object")
+                object = try line.withUnsafeBytes { raw in
+                    try FlatJSONParser.parseObject(raw.bindMemory(to: UInt8.self))
                 }
-                object = parsed
-            } catch let error as ConvertError { throw error } catch {
-                throw ConvertError("\(path):\(lineNumber): invalid JSON")
+            } catch let failure as FlatJSONParser.Failure {
+                throw ConvertError("\(path):\(lineNumber): invalid JSON: \(failure.message)")
             }
             for (i, field) in schema.fields.enumerated() {
-                guard let value = object[field.name], !(value is NSNull) else {
+                guard let value = object[field.name], !value.isNull else {
                     guard field.nullable else { throw ConvertError("\(path):\(lineNumber): column \(field.name) is not nullable but has no value") }
                     builders[i].appendNull()
                     continue
@@ -93,10 +92,10 @@ struct ColumnValueBuilder {
         }
     }
 
-    mutating func append(_ value: Any) throws {
+    mutating func append(_ value: FlatJSONValue) throws {
         switch (type, storage) {
         case (.boolean, .boolean(var v)):
-            guard let b = value as? Bool, !(value is String) else { throw ValueParseError("expected true or false, got \(value)") }
+            guard case .bool(let b) = value else { throw ValueParseError("expected true or false, got \(value)") }
             storage = .boolean([]); v.append(b); storage = .boolean(v)
         case (.int8, .int8(var v)):
             let x = try Self.integer(value, Int64(Int8.min)...Int64(Int8.max))
@@ -108,13 +107,13 @@ struct ColumnValueBuilder {
             let x = try Self.integer(value, Int64(Int32.min)...Int64(Int32.max))
             storage = .boolean([]); v.append(Int32(x)); storage = .int32(v)
         case (.date, .int32(var v)):
-            guard let s = value as? String, let d = TextValues.parseDate(s) else { throw ValueParseError("expected a date YYYY-MM-DD, got \(value)") }
+            guard case .string(let s) = value, let d = TextValues.parseDate(s) else { throw ValueParseError("expected a date YYYY-MM-DD, got \(value)") }
             storage = .boolean([]); v.append(d); storage = .int32(v)
         case (.int64, .int64(var v)):
             let x = try Self.integer(value, Int64.min...Int64.max)
             storage = .boolean([]); v.append(x); storage = .int64(v)
         case (.timestamp(let utc), .int64(var v)):
-            guard let s = value as? String, let t = TextValues.parseTimestamp(s, utc: utc) else {
+            guard case .string(let s) = value, let t = TextValues.parseTimestamp(s, utc: utc) else {
                 throw ValueParseError("expected an ISO 8601 timestamp, got \(value)")
             }
             storage = .boolean([]); v.append(t); storage = .int64(v)
@@ -126,18 +125,19 @@ struct ColumnValueBuilder {
             storage = .boolean([]); v.append(x); storage = .float64(v)
         case (.decimal(let p, let s), .int128(var v)):
             let text: String
-            if let str = value as? String { text = str } else if let n = value as? NSNumber, !(value is Bool) { text = n.stringValue } else {
-                throw ValueParseError("expected a decimal string, got \(value)")
+            switch value {
+            case .string(let t), .number(let t): text = t
+            default: throw ValueParseError("expected a decimal string, got \(value)")
             }
             guard let x = TextValues.parseDecimal(text, precision: p, scale: s) else {
                 throw ValueParseError("\(text) is not a decimal(\(p),\(s))")
             }
             storage = .boolean([]); v.append(x); storage = .int128(v)
         case (.string, .bytes(var v)):
-            guard let s = value as? String else { throw ValueParseError("expected a string, got \(value)") }
+            guard case .string(let s) = value else { throw ValueParseError("expected a string, got \(value)") }
             storage = .boolean([]); v.append(s); storage = .bytes(v)
         case (.binary, .bytes(var v)):
-            guard let s = value as? String, let d = Data(base64Encoded: s) else { throw ValueParseError("expected base64 binary, got \(value)") }
+            guard case .string(let s) = value, let d = Data(base64Encoded: s) else { throw ValueParseError("expected base64 binary, got \(value)") }
             storage = .boolean([]); v.append(d); storage = .bytes(v)
         default:
             throw ValueParseError("cannot store \(type)")
@@ -149,22 +149,19 @@ struct ColumnValueBuilder {
         Column(storage, validity: hasNull ? validity : nil)
     }
 
-    private static func integer(_ value: Any, _ range: ClosedRange<Int64>) throws -> Int64 {
+    private static func integer(_ value: FlatJSONValue, _ range: ClosedRange<Int64>) throws -> Int64 {
         var result: Int64?
-        if value is Bool { result = nil }
-        else if let s = value as? String { result = Int64(s) }
-        else if let n = value as? NSNumber {
-            // Integral JSON numbers parse exactly; fractional ones are rejected.
-            let d = n.doubleValue
-            if let i = n as? Int64, Double(i) == d || abs(d) >= 9.0e15 { result = i }
-            else if d == d.rounded(), abs(d) < 9.0e15 { result = Int64(d) }
+        switch value {
+        case .number(let t), .string(let t): result = Int64(t)
+        default: result = nil
         }
         guard let x = result, range.contains(x) else { throw ValueParseError("expected an integer in \(range), got \(value)") }
         return x
     }
 
-    private static func double(_ value: Any) throws -> Double {
-        if let s = value as? String {
+    private static func double(_ value: FlatJSONValue) throws -> Double {
+        switch value {
+        case .string(let s):
             switch s {
             case "NaN", "nan": return .nan
             case "Infinity", "inf", "+Infinity": return .infinity
@@ -173,9 +170,24 @@ struct ColumnValueBuilder {
                 guard let d = Double(s) else { throw ValueParseError("expected a number, got \(s)") }
                 return d
             }
+        case .number(let t):
+            guard let d = Double(t) else { throw ValueParseError("expected a number, got \(t)") }
+            return d
+        default:
+            throw ValueParseError("expected a number, got \(value)")
         }
-        guard !(value is Bool), let n = value as? NSNumber else { throw ValueParseError("expected a number, got \(value)") }
-        return n.doubleValue
+    }
+}
+
+extension FlatJSONValue: CustomStringConvertible {
+    var isNull: Bool { if case .null = self { true } else { false } }
+    var description: String {
+        switch self {
+        case .string(let s): "\"\(s)\""
+        case .number(let t): t
+        case .bool(let b): b ? "true" : "false"
+        case .null: "null"
+        }
     }
 }
 
