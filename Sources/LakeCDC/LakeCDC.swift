@@ -1,0 +1,1 @@
+// The CDC writer lands here (issue 5).
