@@ -106,10 +106,12 @@ public struct DeltaTable: Sendable {
 
     /// The newest committed version, or `nil` when the table does not exist.
     public func latestVersion() async throws -> Int64? {
-        let hint = await lastCheckpointHint()
-        var listing = try await listLog(startAfterVersion: hint.map { $0 - 1 })
-        if listing.latestCommit == nil, hint != nil { listing = try await listLog() }
-        return listing.latestCommit
+        if let hint = await lastCheckpointHint(), try await store.exists(key(DeltaPaths.commitKey(hint))) {
+            var version = hint
+            while try await store.exists(key(DeltaPaths.commitKey(version + 1))) { version += 1 }
+            return version
+        }
+        return try await listLog().latestCommit
     }
 
     // MARK: Snapshots
@@ -118,16 +120,13 @@ public struct DeltaTable: Sendable {
     /// - Throws: ``DeltaLogError`` when the table does not exist, the version is missing (vacuumed
     ///   log, gap) or the log is malformed.
     public func snapshot(version: Int64? = nil) async throws -> Snapshot {
-        // Prefer listing only from the hinted checkpoint on; fall back to a full listing when the hint
-        // is stale, missing, or newer than the requested version.
-        let hint = await lastCheckpointHint()
-        var listing: LogListing
-        if let hint, version.map({ $0 >= hint }) ?? true {
-            listing = try await listLog(startAfterVersion: hint - 1)
-            if listing.checkpoints[hint] == nil || listing.latestCommit == nil { listing = try await listLog() }
-        } else {
-            listing = try await listLog()
+        // Fast path: start at the hinted checkpoint and read the commits after it until one is
+        // missing — no listing, so load time does not grow with the length of the log.
+        if let hint = await lastCheckpointHint(), version.map({ $0 >= hint }) ?? true,
+           let snapshot = try? await snapshotFromCheckpoint(hint, target: version) {
+            return snapshot
         }
+        let listing = try await listLog()
         guard let latest = listing.latestCommit else {
             throw DeltaLogError("no Delta table at \(location): \(DeltaPaths.logFolder) has no commits")
         }
@@ -167,6 +166,45 @@ public struct DeltaTable: Sendable {
                                        where: location)
         }
         throw lastError ?? DeltaLogError("cannot load \(location) at version \(target)")
+    }
+
+    /// Replays checkpoint `checkpoint` plus the commits after it (up to `target`, or until the next
+    /// version does not exist). `nil` when that cannot reach `target`.
+    func snapshotFromCheckpoint(_ checkpoint: Int64, target: Int64?) async throws -> Snapshot? {
+        var replay = LogReplay()
+        replay.apply(try await readCheckpoint(version: checkpoint))
+        var version = checkpoint
+        var lastActions: [Action]? = nil
+        var lastMeta: ObjectMeta? = nil
+        while target.map({ version < $0 }) ?? true {
+            guard let (actions, meta) = try await readCommitIfPresent(version + 1) else { break }
+            replay.apply(actions)
+            version += 1
+            lastActions = actions
+            lastMeta = meta
+        }
+        if let target, version != target { return nil }
+        let timestamp: Int64
+        if let lastMeta {
+            timestamp = try await commitTimestamp(version: version, actions: lastActions, meta: lastMeta)
+        } else if let meta = try? await store.head(key(DeltaPaths.commitKey(version))) {
+            timestamp = try await commitTimestamp(version: version, actions: nil, meta: meta)
+        } else {
+            let meta = try await store.head(key(DeltaPaths.checkpointKey(version)))
+            timestamp = Int64((meta.lastModified.timeIntervalSince1970 * 1000).rounded(.down))
+        }
+        return try replay.snapshot(version: version, timestamp: timestamp, checkpointVersion: checkpoint, where: location)
+    }
+
+    /// Reads a commit, or `nil` when it does not exist.
+    func readCommitIfPresent(_ version: Int64) async throws -> ([Action], ObjectMeta)? {
+        let k = key(DeltaPaths.commitKey(version))
+        do {
+            let result = try await store.get(k, range: nil)
+            return (try Action.parseCommit(result.bytes, file: k), result.meta)
+        } catch let error as ObjectStoreError where error.code == .notFound {
+            return nil
+        }
     }
 
     /// The snapshot of the newest version committed at or before `timestamp`.

@@ -236,6 +236,6 @@ public struct Transaction: Sendable {
     func maybeCheckpoint(version: Int64) async {
         let interval = Int64(readSnapshot.configuration["delta.checkpointInterval"] ?? "") ?? DeltaTable.defaultCheckpointInterval
         guard interval > 0, version > 0, version % interval == 0 else { return }
-        try? await table.checkpoint(version: version)
+        _ = try? await table.checkpoint(version: version)
     }
 }
