@@ -3,7 +3,7 @@ import LakeCodecs
 /// Decompresses pages with the codec a column chunk names.
 struct PageDecompressor: Sendable {
     let parquetCodec: ParquetCodec
-    private let codec: CompressionCodec?
+    private let codec: PendingCodec?
 
     /// - Throws: ``ParquetError/unsupported(_:)`` for codecs lakectl has no implementation of.
     init(_ parquetCodec: ParquetCodec) throws {
