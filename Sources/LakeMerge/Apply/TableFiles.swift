@@ -86,10 +86,18 @@ struct TableFiles: Sendable {
             let slice = ColumnBatch(schema: stored, columns: storedIndexes.map { batch.columns[$0].selectingRows(rows) },
                                     rowCount: rows.count)
             let sink = MemorySink()
-            let writer = try ParquetWriter(sink: sink, schema: stored, options: writerOptions)
+            let writer: ParquetWriter
+            do {
+                writer = try ParquetWriter(sink: sink, schema: stored, options: writerOptions)
+            } catch ParquetError.unsupported {
+                // The page codec is not in this build: write uncompressed pages rather than nothing.
+                var plain = writerOptions
+                plain.compression = .uncompressed
+                writer = try ParquetWriter(sink: sink, schema: stored, options: plain)
+            }
             try writer.write(slice)
             try writer.close()
-            let relative = folder + "part-\(UUID().uuidString.lowercased()).zstd.parquet"
+            let relative = folder + "part-\(UUID().uuidString.lowercased()).parquet"
             let key = table.key(relative)
             try await table.store.put(key, bytes: sink.bytes)
             let stats = FileStats.compute(slice)
