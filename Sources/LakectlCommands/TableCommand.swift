@@ -269,7 +269,7 @@ func splitList(_ text: String) -> [String] {
 func readInput(_ path: String, schema: Schema) async throws -> [ColumnBatch] {
     let lower = path.lowercased()
     if lower.hasSuffix(".parquet") {
-        return try await ParquetInput.read(path: path, schema: schema)
+        return try await ParquetTableInput.read(path: path, schema: schema)
     }
     var source = try JSONLinesBatchSource(path: path, schema: schema)
     var batches: [ColumnBatch] = []
