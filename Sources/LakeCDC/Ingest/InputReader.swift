@@ -8,6 +8,7 @@ final class InputReader {
     /// A pipe, socket or terminal: cannot be replayed, so its bytes go through the spool.
     let isStream: Bool
     private(set) var eof = false
+    private var scratch: [UInt8] = []
 
     init(path: String?) throws {
         if let path, path != "-" {
@@ -49,27 +50,19 @@ final class InputReader {
                 throw IngestError(.io, "poll: \(String(cString: strerror(errno)))", input: name)
             }
         }
-        let old = buffer.count
-        buffer.reserveCapacity(old + max)
-        var got = 0
-        buffer.withUnsafeMutableBufferPointer { _ in }
-        // Read into a temporary region at the end of the array.
-        buffer.append(contentsOf: repeatElement(0, count: max))
-        let n = buffer.withUnsafeMutableBytes { raw -> Int in
-            Foundation.read(fd, raw.baseAddress! + old, max)
-        }
+        if scratch.count < max { scratch = [UInt8](repeating: 0, count: max) }
+        let n = scratch.withUnsafeMutableBytes { raw in Foundation.read(fd, raw.baseAddress!, max) }
         if n < 0 {
             let e = errno
-            buffer.removeLast(max)
             if e == EINTR || e == EAGAIN { return .timeout }
             throw IngestError(.io, "read: \(String(cString: strerror(e)))", input: name)
         }
-        got = n
-        buffer.removeLast(max - got)
-        if got == 0 {
+        if n == 0 {
             eof = true
             return .end
         }
+        let got = n
+        scratch.withUnsafeBufferPointer { buffer.append(contentsOf: $0[0..<got]) }
         return .data(got)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A failure of `lakectl ingest`, with the input location when one applies.
 public struct IngestError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
@@ -31,4 +33,8 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         if let input { return "\(input): \(message)" }
         return message
     }
+}
+
+extension IngestError: LocalizedError {
+    public var errorDescription: String? { description }
 }

@@ -29,6 +29,7 @@ public enum SchemaEvolution {
     /// - Throws: ``IngestError`` naming the column when a type cannot hold both, or when a new
     ///   column is not nullable.
     public static func merge(current: [Field], incoming: [Field], table: TableID) throws -> [Field] {
+        if current.isEmpty { return incoming }
         var merged = current
         var index: [String: Int] = [:]
         for (i, f) in current.enumerated() { index[f.name] = i }

@@ -74,3 +74,39 @@ enum DMSCSVEncoder {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+import LakeParquet
+
+/// The encoders behind `--file-format` and `--compression`.
+public enum ChangeFileEncoding {
+    /// Encodes a batch as a change file; returns its bytes and file-name extension
+    /// (`parquet`, `csv`, `csv.gz`, `csv.zst`).
+    @Sendable
+    public static func encode(_ batch: ColumnBatch, _ format: ChangeFileFormat, _ compression: ChangeCompression) throws -> (bytes: [UInt8], fileExtension: String) {
+        switch format {
+        case .parquet:
+            var options = WriterOptions()
+            switch compression {
+            case .zstd: options.compression = .zstd
+            case .gzip: options.compression = .gzip
+            case .none: options.compression = .uncompressed
+            }
+            let sink = MemorySink()
+            do {
+                let writer = try ParquetWriter(sink: sink, schema: batch.schema, options: options)
+                try writer.write(batch)
+                _ = try writer.close()
+            } catch {
+                throw IngestError(.io, "encoding a Parquet change file (\(compression.rawValue)): \(error)")
+            }
+            return (sink.bytes, "parquet")
+        case .csv:
+            let plain = DMSCSVEncoder.encode(batch)
+            switch compression {
+            case .none: return (plain, "csv")
+            case .gzip, .zstd:
+                throw IngestError(.usage, "--compression \(compression.rawValue) for CSV needs the codecs module, which this build lacks; use --compression none")
+            }
+        }
+    }
+}
