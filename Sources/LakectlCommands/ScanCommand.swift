@@ -44,7 +44,7 @@ struct ScanCommand: AsyncParsableCommand {
         switch format {
         case "parquet":
             guard let output else { return }
-            let writer = try ParquetWriter(sink: FileSink(path: output), schema: schema, options: ParquetOutput.options())
+            let writer = try ParquetOutput.writer(path: output, schema: schema)
             for batch in batches { try writer.write(batch) }
             _ = try writer.close()
         default:
@@ -81,7 +81,16 @@ struct ScanCommand: AsyncParsableCommand {
 }
 
 enum ParquetOutput {
-    static func options() -> WriterOptions { WriterOptions() }
+    /// A zstd writer, or an uncompressed one where this build lacks the codec.
+    static func writer(path: String, schema: Schema) throws -> ParquetWriter {
+        var options = WriterOptions()
+        do {
+            return try ParquetWriter(sink: FileSink(path: path), schema: schema, options: options)
+        } catch is ParquetError {
+            options.compression = .uncompressed
+            return try ParquetWriter(sink: FileSink(path: path), schema: schema, options: options)
+        }
+    }
 }
 
 /// Reads a Parquet input file as batches of the table's schema.

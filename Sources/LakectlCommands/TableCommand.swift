@@ -10,7 +10,7 @@ struct TableCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table",
         abstract: "Create, inspect and maintain Delta Lake tables.",
-        subcommands: [Create.self, Describe.self, History.self, Append.self, Vacuum.self, Checkpoint.self]
+        subcommands: [Create.self, Describe.self, History.self, Files.self, Append.self, Vacuum.self, Checkpoint.self]
     )
 }
 
@@ -155,6 +155,29 @@ extension TableCommand {
                 let v = String(entry.version).padding(toLength: 8, withPad: " ", startingAt: 0)
                 let op = (entry.operation ?? "-").padding(toLength: 16, withPad: " ", startingAt: 0)
                 printLine("\(v) \(millisToISO(entry.timestamp).padding(toLength: 25, withPad: " ", startingAt: 0)) \(op) \(params)")
+            }
+        }
+    }
+
+    struct Files: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the live data files of a table version.")
+        @Argument(help: "The table's folder.") var table: String
+        @Option(help: "List this version's files.") var version: Int64?
+        @Flag(help: "Print one JSON object per file (path as logged, partition values, size, stats).") var json = false
+
+        func run() async throws {
+            let snapshot = try await TableLocation.open(table).snapshot(version: version)
+            for file in snapshot.files {
+                if json {
+                    var pairs: [(String, JSONValue)] = [
+                        ("path", .string(file.decodedPath)), ("logPath", .string(file.path)),
+                        ("partitionValues", .optionalStringMap(file.partitionValues)), ("size", .int(file.size)),
+                    ]
+                    if let stats = file.stats { pairs.append(("stats", .string(stats))) }
+                    printLine(JSONValue.object(pairs).serialized)
+                } else {
+                    printLine(file.decodedPath)
+                }
             }
         }
     }
