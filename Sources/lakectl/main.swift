@@ -1,3 +1,3 @@
 import LakectlCommands
 
-await Lakectl.launch()
+await LakectlMain.run()
