@@ -37,6 +37,11 @@ struct ColumnChunkDecoder {
             throw ParquetDecodingError("the chunk holds \(expectedValues) values but its row group has \(expectedRows) rows")
         }
         values.reserve(min(expectedRows, 1 << 22))
+        if descriptor.physicalType == .byteArray {
+            // PLAIN pages hold at most their uncompressed size in value bytes; reserving it up front
+            // avoids regrowing (and re-faulting) the buffer page after page. Capped: it is the file's claim.
+            values.bytes.bytes.reserveCapacity(Int(min(max(meta.totalUncompressedSize, 0), 1 << 28)))
+        }
         var pos = 0
         var pageIndex = 0
         while rows < expectedValues {
