@@ -34,6 +34,31 @@ print(f"rows={table.num_rows} seconds={best:.4f}")
 """
 
 
+def orders_table(rows):
+    """The orders table of parquet_write_bench.py (same folder) when present, else an equivalent:
+    int64 id, int64 customer id, a 6-value status string, a double amount, a ~30-byte note, a UTC
+    microsecond timestamp and a date."""
+    sys.path.insert(0, HERE)
+    try:
+        import parquet_write_bench
+        return parquet_write_bench.orders(rows)
+    except ImportError:
+        import random
+        import pyarrow as pa
+        rng = random.Random(42)
+        statuses = ["pending", "paid", "shipped", "delivered", "cancelled", "returned"]
+        return pa.table({
+            "id": pa.array(range(1, rows + 1), pa.int64()),
+            "customer_id": pa.array([rng.randrange(1, 100_001) for _ in range(rows)], pa.int64()),
+            "status": pa.array([statuses[rng.randrange(6)] for _ in range(rows)], pa.string()),
+            "amount": pa.array([rng.randrange(1_000_000) / 100 for _ in range(rows)], pa.float64()),
+            "note": pa.array([f"order {i:010d} note {rng.randrange(10**8):08d}" for i in range(rows)], pa.string()),
+            "ts": pa.array([1_704_067_200_000_000 + i * 1_000_000 + rng.randrange(10**6) for i in range(rows)],
+                           pa.timestamp("us", tz="UTC")),
+            "day": pa.array([19_723 + i // 20_000 for i in range(rows)], pa.int32()).cast(pa.date32()),
+        })
+
+
 def timed(cmd):
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
     if proc.returncode != 0:
@@ -54,12 +79,10 @@ def main():
     args = ap.parse_args()
     path = args.file
     if not path:
-        sys.path.insert(0, HERE)
-        import parquet_write_bench  # the shared orders generator
         import pyarrow.parquet as pq
         path = os.path.join(tempfile.gettempdir(), f"orders_{args.rows}_{args.compression}.parquet")
         if not os.path.exists(path):
-            pq.write_table(parquet_write_bench.orders(args.rows), path, compression=args.compression)
+            pq.write_table(orders_table(args.rows), path, compression=args.compression)
     results = {
         "file": path,
         "size_mb": round(os.path.getsize(path) / 2**20, 1),
