@@ -85,7 +85,7 @@ public enum SchemaMapping {
     /// (what Arrow and Spark use for FIXED_LEN_BYTE_ARRAY decimals; 16 for 38 digits).
     public static func decimalByteWidth(precision: Int) -> Int {
         let maxUnscaled = maxDecimalUnscaled(precision: precision)
-        for n in 1...16 where (Int128(1) << (8 * n - 1)) - 1 >= maxUnscaled { return n }
+        for n in 1...16 where Int128.max >> (128 - 8 * n) >= maxUnscaled { return n }
         return 16
     }
 
