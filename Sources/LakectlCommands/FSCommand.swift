@@ -208,3 +208,8 @@ func metaJSON(_ meta: ObjectMeta) -> String {
     if let tag = meta.eTag { fields.append(#""etag":\#(jsonString(tag))"#) }
     return "{" + fields.joined(separator: ",") + "}"
 }
+
+extension StoreOptions {
+    /// Transfers in flight at once: `--parallelism`, else 16.
+    var effectiveParallelism: Int { parallelism ?? 16 }
+}

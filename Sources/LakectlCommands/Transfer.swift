@@ -70,9 +70,16 @@ struct Transfer: Sendable {
             if meta.size <= Int64(multipartThreshold) {
                 try handle.write(contentsOf: try await store.get(key))
             } else {
-                let ranges = stride(from: Int64(0), to: meta.size, by: Int64(partSize)).map { ($0, min(Int64(partSize), meta.size - $0)) }
+                let step = Int64(partSize)
+                let size = meta.size
+                var ranges: [(Int64, Int64)] = []
+                var offset: Int64 = 0
+                while offset < size {
+                    ranges.append((offset, Swift.min(step, size - offset)))
+                    offset += step
+                }
                 let fd = handle.fileDescriptor
-                try await forEach(ranges) { range in
+                try await forEach(ranges) { (range: (Int64, Int64)) in
                     let bytes = try await store.getRange(key, offset: range.0, length: range.1)
                     try bytes.withUnsafeBytes { buffer in
                         var done = 0
