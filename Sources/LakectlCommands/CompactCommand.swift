@@ -2,6 +2,7 @@ import ArgumentParser
 import DeltaLog
 import Dispatch
 import Foundation
+import LakeCDC
 import LakeMerge
 import LakeObjectStore
 
@@ -12,7 +13,8 @@ struct Compact: AsyncParsableCommand {
         abstract: "Apply change files to upserted Delta snapshot tables, exactly once.",
         discussion: """
             The snapshot table lives at LAKE_URL/tables/<schema>/<table>/ and is a Delta table any engine \
-            reads. With --from, the changes come from an AWS DMS S3-target folder (<schema>/<table>/: \
+            reads. Without --from, the changes are lakectl ingest's change files under \
+            LAKE_URL/changes/<schema>/<table>/ (their _changelog entries after the last one applied). With --from, the changes come from an AWS DMS S3-target folder (<schema>/<table>/: \
             LOAD########.csv full-load files and YYYYMMDD-HHMMSSmmm.csv CDC files, CSV with or without \
             header, gzip, or Parquet); --schema describes headerless files. Files already applied are \
             recorded in the table's commits, so reruns skip them. Per key, the last change wins (by \
@@ -43,9 +45,6 @@ struct Compact: AsyncParsableCommand {
         if !all && table == nil { throw ValidationError("pass --table SCHEMA.TABLE (or --all)") }
         if all && table != nil { throw ValidationError("--all and --table exclude each other") }
         if let table, table.split(separator: ".").count != 2 { throw ValidationError("--table must be SCHEMA.TABLE, got '\(table)'") }
-        if !optimize && from == nil {
-            throw ValidationError("pass --from DMS_URL: compacting lakectl's own change files (lakectl ingest) is not available yet")
-        }
         if targetFileSize < 1024 { throw ValidationError("--target-file-size must be at least 1024 bytes") }
         if let every { _ = try Self.parseDuration(every) }
     }
@@ -82,7 +81,7 @@ struct Compact: AsyncParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read schema file \(path)") }
             return try ChangeFileSchema.parse(Array(data), source: path)
         }
-        var targets: [(name: String, source: DMSSource?)] = []
+        var targets: [(name: String, source: (any ChangeSource)?)] = []
         let fromStore = try from.map { try Self.openStore($0) }
         if all {
             if let fromStore {
@@ -92,16 +91,25 @@ struct Compact: AsyncParsableCommand {
                         targets.append((name, DMSSource(store: fromStore, prefix: tableFolder, fileSchema: fileSchema)))
                     }
                 }
-            } else {
+            } else if optimize {
                 for schemaFolder in try await lake.listAll(prefix: "tables/", delimiter: "/").prefixes {
                     for tableFolder in try await lake.listAll(prefix: schemaFolder, delimiter: "/").prefixes {
                         let name = tableFolder.dropFirst("tables/".count).split(separator: "/").joined(separator: ".")
                         targets.append((name, nil))
                     }
                 }
+            } else {
+                for id in try await ChangeLog.tables(in: lake) {
+                    targets.append(("\(id.schema).\(id.table)", ChangeLogSource(store: lake, table: id)))
+                }
             }
         } else if let table {
-            targets.append((table, fromStore.map { DMSSource(store: $0, prefix: "", fileSchema: fileSchema) }))
+            let parts = table.split(separator: ".").map(String.init)
+            if let fromStore {
+                targets.append((table, DMSSource(store: fromStore, prefix: "", fileSchema: fileSchema)))
+            } else {
+                targets.append((table, ChangeLogSource(store: lake, table: TableID(schema: parts[0], table: parts[1]))))
+            }
         }
         for target in targets {
             let parts = target.name.split(separator: ".").map(String.init)

@@ -21,10 +21,10 @@ public struct Compactor: Sendable {
     public let table: DeltaTable
     /// `schema.table`, for messages.
     public let name: String
-    public let source: DMSSource
+    public let source: any ChangeSource
     public var options: CompactOptions
 
-    public init(table: DeltaTable, name: String, source: DMSSource, options: CompactOptions) {
+    public init(table: DeltaTable, name: String, source: any ChangeSource, options: CompactOptions) {
         self.table = table
         self.name = name
         self.source = source
@@ -32,7 +32,7 @@ public struct Compactor: Sendable {
     }
 
     /// The `txn` application id of this source.
-    public var appId: String { "lakectl-compact:dms:\(source.store.description)/\(source.prefix)" }
+    public var appId: String { source.appId }
 
     /// Runs one round, redoing it after a lost commit race (up to ``CompactOptions/maxRetries``).
     public func run() async throws -> CompactSummary {
@@ -59,57 +59,33 @@ public struct Compactor: Sendable {
         }
     }
 
-    /// The consumed-files record of this source at `snapshot`.
-    func consumed(at snapshot: Snapshot) async throws -> DMSConsumedFiles {
-        guard let version = snapshot.transactionVersion(appId: appId) else { return DMSConsumedFiles() }
-        // The record sits in the commit that set this txn version: search back from the newest commits.
-        var limit = 16
-        while true {
-            let entries = try await table.history(limit: limit)
-            for entry in entries where entry.version <= snapshot.version {
-                let p = entry.operationParameters
-                if p["lakectl.appId"] == appId, p["lakectl.txnVersion"] == String(version), let json = p["lakectl.dms"] {
-                    return try DMSConsumedFiles(json: json, source: "\(name) version \(entry.version)")
-                }
-            }
-            guard entries.count == limit, limit < 1 << 20 else {
-                throw MergeError("\(name): the table's txn says \(appId) committed batch \(version), but no commit in the log records which files it consumed (log cleaned up?); cannot tell which DMS files are new")
-            }
-            limit *= 8
-        }
-    }
-
     func round() async throws -> CompactSummary {
         var summary = CompactSummary(table: name)
         summary.dryRun = options.dryRun
         let existing: Snapshot? = (try await table.latestVersion()) == nil ? nil : try await table.snapshot()
         summary.requests += 2
-        var done = DMSConsumedFiles()
-        if let existing { done = try await consumed(at: existing) }
-        let listed = try await source.listFiles()
-        summary.requests += 1 + listed.count / 1000
-        let pending = listed.filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey) }
-        summary.sourceFiles = pending.count
-        summary.sourceBytes = pending.reduce(0) { $0 + $1.size }
-        guard !pending.isEmpty else {
-            summary.message = "up to date: no new change files in \(source.store.description)/\(source.prefix)"
+        guard let pending = try await source.pending(table: table, snapshot: existing, name: name) else {
+            summary.message = "up to date: no new change files in \(source.description)"
             return summary
         }
+        summary.sourceFiles = pending.files.count
+        summary.sourceBytes = pending.bytes
+        summary.requests += 1 + pending.files.count / 1000
 
-        // The table's shape: from the table when it exists, else from the schema file or a header.
-        let layout = try await tableLayout(existing, firstFile: pending[0].name)
+        // The table's shape: from the table when it exists, else from the change files.
+        let layout = try tableLayout(existing, pending: pending)
         if options.dryRun {
-            summary.plannedSourceFiles = pending.map { $0.relativeKey }
+            summary.plannedSourceFiles = pending.files
             let files = existing?.files ?? []
             summary.plannedTableFiles = files.map(\.path)
             summary.filesRead = files.count
             summary.bytesRead = files.reduce(0) { $0 + $1.size }
-            summary.requests += pending.count + files.count * 2 + 2
+            summary.requests += pending.files.count + files.count * 2 + 2
             return summary
         }
 
-        let changes = try await source.read(pending.map { $0.name }, tableSchema: layout.dataSchema, keyColumns: layout.key)
-        summary.requests += pending.count
+        let changes = try await pending.read(layout.dataSchema, layout.key)
+        summary.requests += pending.files.count
         summary.changeRows = changes.count
         let resolution = try ChangeResolver.resolve(changes, keyColumns: layout.key)
         summary.keys = resolution.keyCount
@@ -142,20 +118,16 @@ public struct Compactor: Sendable {
         summary.bytesRemoved = apply.removes.reduce(0) { $0 + $1.size }
         summary.requests += apply.filesRead * 2 + apply.adds.count
 
-        var record = done
-        for file in pending { record.insert(file.name, relativeKey: file.relativeKey) }
-        let txnVersion = (snapshot.transactionVersion(appId: appId) ?? 0) + 1
+        let txnVersion = pending.txnVersion
         var tx = try await table.startTransaction(operation: "MERGE", snapshot: snapshot)
         for file in apply.removes { tx.remove(file) }
         tx.add(contentsOf: apply.adds)
         tx.setTransaction(appId: appId, version: txnVersion)
         tx.readFiles = Set(apply.readPaths)
         tx.readWholeTable = apply.readWholeTable
-        var parameters: [String: String] = [:]
+        var parameters = pending.parameters
         parameters["lakectl.appId"] = appId
         parameters["lakectl.txnVersion"] = String(txnVersion)
-        parameters["lakectl.dms"] = record.json
-        parameters["source"] = source.store.description + "/" + source.prefix
         let predicate: [String] = layout.key.map { "target.\($0) = source.\($0)" }
         parameters["mergePredicate"] = predicate.joined(separator: " AND ")
         tx.parameters = parameters
@@ -186,7 +158,7 @@ public struct Compactor: Sendable {
         var derived: [PartitionSpec]
     }
 
-    func tableLayout(_ existing: Snapshot?, firstFile: DMSFileName) async throws -> Layout {
+    func tableLayout(_ existing: Snapshot?, pending: PendingChanges) throws -> Layout {
         if let existing {
             let schema = try existing.schema.columnarSchema()
             let stored = existing.configuration["lakectl.partitionBy"] ?? ""
@@ -194,32 +166,20 @@ public struct Compactor: Sendable {
             let derived = specs.filter { $0.unit != nil }
             let derivedNames = Set(derived.map(\.column))
             let key = options.keyColumns ?? existing.configuration["lakectl.primaryKey"].map { $0.split(separator: ",").map(String.init) }
-                ?? source.fileSchema?.key ?? []
+                ?? (pending.key.isEmpty ? nil : pending.key) ?? []
             guard !key.isEmpty else { throw MergeError("\(name): no primary key: pass --key COL,...") }
             if let stored = existing.configuration["lakectl.primaryKey"], stored.split(separator: ",").map(String.init) != key {
                 throw MergeError("\(name): --key \(key.joined(separator: ",")) differs from the table's primary key \(stored)")
             }
-            if let fs = source.fileSchema {
-                for field in fs.dataFields where schema.index(of: field.name) == nil {
-                    throw MergeError("\(name): column '\(field.name)' of the schema file is not in the table; adding columns to an existing table is not supported yet")
-                }
+            for field in pending.fields where schema.index(of: field.name) == nil {
+                throw MergeError("\(name): column '\(field.name)' of the change files is not in the table; adding columns to an existing table is not supported yet")
             }
             return Layout(dataSchema: Schema(schema.fields.filter { !derivedNames.contains($0.name) }), tableSchema: schema,
                           key: key, partitionColumns: existing.partitionColumns, derived: derived)
         }
-        var fields: [Field]
-        if let fs = source.fileSchema {
-            fields = fs.dataFields
-        } else {
-            guard firstFile.format == .csv else {
-                throw MergeError("\(name): cannot derive the table's column types from Parquet change files without --schema FILE yet")
-            }
-            let header = try await source.headerNames(of: firstFile)
-            let meta: Set<String> = ["op", "_seq", "ar_h_change_seq", "$ar_h_change_seq"]
-            fields = header.filter { !meta.contains($0.lowercased()) }.map { Field($0, .string) }
-            guard !fields.isEmpty else { throw MergeError("\(firstFile.key): has no header; pass --schema FILE") }
-        }
-        let key = options.keyColumns ?? source.fileSchema?.key ?? []
+        let fields = pending.fields
+        guard !fields.isEmpty else { throw MergeError("\(name): the change files declare no columns; pass --schema FILE") }
+        let key = options.keyColumns ?? pending.key
         guard !key.isEmpty else { throw MergeError("\(name): no primary key: pass --key COL,... or put \"key\" in the schema file") }
         let dataSchema = Schema(fields)
         for k in key where dataSchema.index(of: k) == nil {

@@ -178,8 +178,30 @@ struct DMSFileReader {
         throw MergeError("\(source): line \(line): \(fieldCount) fields, but the schema file lists \(full.count) columns and no known omission (op, sequence, before-image, timestamp, trailing nullable columns) explains the difference")
     }
 
-    /// A non-negative decimal integer of up to 38 digits (`$AR_H_CHANGE_SEQ` has 35).
+    /// A sequence value: a non-negative decimal integer of up to 38 digits (`$AR_H_CHANGE_SEQ` has
+    /// 35), or lakectl's `_seq` text `HHHHHHHHHHHHHHHH-MMMMMMMMMMMMMMMM-NNNNNNNN` (hex major, minor,
+    /// index), ordered by (major, minor) — the index counts consecutive changes with equal
+    /// (major, minor), so arrival order already orders it.
     static func parseSequence(_ t: UnsafeBufferPointer<UInt8>) -> Int128? {
+        if t.count == 42, t[16] == UInt8(ascii: "-"), t[33] == UInt8(ascii: "-") {
+            func hex(_ r: Range<Int>) -> UInt64? {
+                var v: UInt64 = 0
+                for i in r {
+                    let c = t[i]
+                    let d: UInt8
+                    switch c {
+                    case 0x30...0x39: d = c - 0x30
+                    case 0x61...0x66: d = c - 0x57
+                    case 0x41...0x46: d = c - 0x37
+                    default: return nil
+                    }
+                    v = v << 4 | UInt64(d)
+                }
+                return v
+            }
+            guard let major = hex(0..<16), let minor = hex(17..<33), hex(34..<42) != nil, major < 1 << 63 else { return nil }
+            return Int128(major) << 64 | Int128(minor)
+        }
         guard !t.isEmpty, t.count <= 38 else { return nil }
         var v: Int128 = 0
         for c in t {

@@ -60,8 +60,9 @@ public struct DMSConsumedFiles: Sendable, Hashable {
     }
 }
 
-/// An AWS DMS S3-target folder (`<schema>/<table>/`) as a change source.
-public struct DMSSource: Sendable {
+/// An AWS DMS S3-target folder (`<schema>/<table>/`) as a change source; also the reader of
+/// change files in general (lakectl's own change files are read through it too).
+public struct DMSSource: ChangeSource {
     public let store: any ObjectStore
     /// The folder's key prefix inside `store`, ending in `/` (or empty).
     public let prefix: String
@@ -74,6 +75,57 @@ public struct DMSSource: Sendable {
         if !p.isEmpty, !p.hasSuffix("/") { p += "/" }
         self.prefix = p
         self.fileSchema = fileSchema
+    }
+
+    public var appId: String { "lakectl-compact:dms:\(store.description)/\(prefix)" }
+    public var description: String { "\(store.description)/\(prefix)" }
+
+    /// The consumed-files record of this source at `snapshot`: it sits in the commit that set this
+    /// source's `txn` version, found by searching back from the newest commits.
+    func consumed(table: DeltaTable, snapshot: Snapshot, name: String) async throws -> DMSConsumedFiles {
+        guard let version = snapshot.transactionVersion(appId: appId) else { return DMSConsumedFiles() }
+        var limit = 16
+        while true {
+            let entries = try await table.history(limit: limit)
+            for entry in entries where entry.version <= snapshot.version {
+                let p = entry.operationParameters
+                if p["lakectl.appId"] == appId, p["lakectl.txnVersion"] == String(version), let json = p["lakectl.dms"] {
+                    return try DMSConsumedFiles(json: json, source: "\(name) version \(entry.version)")
+                }
+            }
+            guard entries.count == limit, limit < 1 << 20 else {
+                throw MergeError("\(name): the table's txn says \(appId) committed batch \(version), but no commit in the log records which files it consumed (log cleaned up?); cannot tell which DMS files are new")
+            }
+            limit *= 8
+        }
+    }
+
+    public func pending(table: DeltaTable, snapshot: Snapshot?, name: String) async throws -> PendingChanges? {
+        var done = DMSConsumedFiles()
+        if let snapshot { done = try await consumed(table: table, snapshot: snapshot, name: name) }
+        let pending = try await listFiles().filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey) }
+        guard let first = pending.first else { return nil }
+        var record = done
+        for file in pending { record.insert(file.name, relativeKey: file.relativeKey) }
+        let txnVersion = (snapshot?.transactionVersion(appId: appId) ?? 0) + 1
+
+        var fields = fileSchema?.dataFields ?? []
+        if fileSchema == nil, snapshot == nil {
+            guard first.name.format == .csv else {
+                throw MergeError("\(name): cannot derive the table's column types from Parquet change files without --schema FILE yet")
+            }
+            let header = try await headerNames(of: first.name.ref)
+            let meta: Set<String> = ["op", "_seq", "ar_h_change_seq", "$ar_h_change_seq"]
+            fields = header.filter { !meta.contains($0.lowercased()) }.map { Field($0, .string) }
+            guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no header; pass --schema FILE") }
+        }
+        let refs = pending.map { $0.name.ref }
+        let source = self
+        return PendingChanges(
+            files: pending.map { $0.relativeKey }, bytes: pending.reduce(0) { $0 + $1.size },
+            fields: fields, key: fileSchema?.key ?? [], txnVersion: txnVersion,
+            parameters: ["lakectl.dms": record.json, "source": description],
+            read: { schema, key in try await source.read(refs, tableSchema: schema, keyColumns: key) })
     }
 
     /// Every DMS data file in the folder (recursively: date folders, parallel-load folders), in
@@ -90,21 +142,21 @@ public struct DMSSource: Sendable {
     }
 
     /// The header of the first CSV file that has one, for deriving a table schema without a schema file.
-    public func headerNames(of file: DMSFileName) async throws -> [String] {
+    public func headerNames(of file: ChangeFileRef) async throws -> [String] {
         let text = try await fileText(file)
         var records = DMSCSVRecords(text: text)
         guard try records.next(source: file.key) else { return [] }
         return (0..<records.fields.count).map { records.string($0) }
     }
 
-    func fileText(_ file: DMSFileName) async throws -> [UInt8] {
+    func fileText(_ file: ChangeFileRef) async throws -> [UInt8] {
         let bytes = try await store.get(file.key)
         guard file.gzip else { return bytes }
         return try Gzip.decompress(bytes, source: file.key)
     }
 
     /// Reads `files` into one change set in `tableSchema`, in the given order.
-    public func read(_ files: [DMSFileName], tableSchema: Schema, keyColumns: [String]) async throws -> ChangeSet {
+    public func read(_ files: [ChangeFileRef], tableSchema: Schema, keyColumns: [String]) async throws -> ChangeSet {
         let reader = DMSFileReader(tableSchema: tableSchema, fileSchema: fileSchema, keyColumns: keyColumns)
         var parts: [DMSFileReader.Part] = []
         for file in files {
@@ -139,7 +191,7 @@ public struct DMSSource: Sendable {
     }
 
     /// A DMS Parquet file: columns matched by name; `Op`, timestamp and sequence columns as strings.
-    func readParquet(_ file: DMSFileName, tableSchema: Schema, keyColumns: [String]) async throws -> DMSFileReader.Part {
+    func readParquet(_ file: ChangeFileRef, tableSchema: Schema, keyColumns: [String]) async throws -> DMSFileReader.Part {
         var bytes = try await store.get(file.key)
         if file.gzip { bytes = try Gzip.decompress(bytes, source: file.key) }
         let reader = try await ParquetReader.open(InMemorySource(name: file.key, bytes: bytes))
