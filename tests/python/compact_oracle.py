@@ -78,9 +78,10 @@ class Stream:
     def live_keys(self):
         return [r[0] for r in self.db.execute("select id from t")]
 
-    def batch(self, n):
+    def batch(self, n, plain=False):
         """n changes as DMS CSV lines (shuffled in the file; the sequence column orders them),
-        applied to the oracle in sequence order."""
+        applied to the oracle in sequence order. `plain`: Op, timestamp and data columns only, in
+        order, without primary-key changes (the DMS-CSV input of `lakectl ingest`)."""
         lines = []
         for _ in range(n):
             live = self.live_keys()
@@ -97,7 +98,7 @@ class Stream:
                 key = self.keys + self.rng.randint(1000, 2000)
                 row = {"id": key}
                 op = "D"
-            elif r < 0.27 and live:                    # primary-key change through the before-image
+            elif r < 0.27 and live and not plain:                    # primary-key change through the before-image
                 before = self.rng.choice(live)
                 key = self.rng.randint(0, self.keys * 2)
                 row = random_row(self.rng, key)
@@ -106,10 +107,13 @@ class Stream:
                 key = self.rng.randint(0, self.keys)
                 row = random_row(self.rng, key)
                 op = self.rng.choice("IU")
-            fields = [op, ts] + [text(c, row.get(c)) for c in DATA] + [str(self.seq), "" if before is None else str(before)]
+            fields = [op, ts] + [text(c, row.get(c)) for c in DATA]
+            if not plain:
+                fields += [str(self.seq), "" if before is None else str(before)]
             lines.append((self.seq, ",".join(fields)))
             self.apply(op, row, before)
-        self.rng.shuffle(lines)
+        if not plain:
+            self.rng.shuffle(lines)
         return "\n".join(l for _, l in lines) + "\n"
 
     def apply(self, op, row, before):
@@ -165,5 +169,6 @@ def table_rows(path, version=None):
     return sorted(out, key=lambda r: r[0])
 
 
-def write_schema(path):
-    path.write_text(json.dumps(SCHEMA))
+def write_schema(path, plain=False):
+    schema = dict(SCHEMA, columns=SCHEMA["columns"][:-2], sequence=None, before=[]) if plain else SCHEMA
+    path.write_text(json.dumps(schema))

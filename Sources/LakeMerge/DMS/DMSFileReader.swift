@@ -8,7 +8,8 @@ import LakeColumnar
 ///   (case-insensitively); `Op` is the op column unless the schema file names another.
 /// - **Without a header** the schema file's `columns` give the layout. A file with fewer fields — a
 ///   full-load file without `Op`, or files written before a mapping rule added the sequence or
-///   before-image columns — is matched by dropping, in this order of preference, the op column, the
+///   before-image columns — is matched by dropping (the op column only when the first field is not
+///   `I`, `U` or `D`), in this order of preference, the op column, the
 ///   sequence column, the before-image columns, the op and sequence, the op and before-image columns,
 ///   the sequence and before-image columns, all three, then the timestamp column too; failing that,
 ///   the last columns of the table are taken as absent (null) when they are nullable.
@@ -56,7 +57,8 @@ struct DMSFileReader {
             }
             let fieldCount = records.fields.count
             if roles == nil || roles?.count != fieldCount {
-                roles = try layout(fieldCount: fieldCount, source: source, line: records.line)
+                let opLike = fieldCount > 0 && records.withField(0, { $0.count == 1 && ChangeOp(byte: $0[0]) != nil })
+                roles = try layout(fieldCount: fieldCount, firstFieldIsOp: opLike, source: source, line: records.line)
                 for case .data(let c) in roles ?? [] { dataSeen[c] = true }
             }
             guard let roles else { break }
@@ -146,7 +148,7 @@ struct DMSFileReader {
     }
 
     /// Roles of a headerless file's fields from the schema file, tolerating the known omissions.
-    private func layout(fieldCount: Int, source: String, line: Int) throws -> [Role] {
+    private func layout(fieldCount: Int, firstFieldIsOp: Bool, source: String, line: Int) throws -> [Role] {
         guard let fs = fileSchema else {
             throw MergeError("\(source): line \(line): the file has no header; pass --schema FILE describing its columns")
         }
@@ -167,7 +169,8 @@ struct DMSFileReader {
         let drops: [Set<String>] = [op, seq, before, op.union(seq), op.union(before), seq.union(before),
                                     op.union(seq).union(before), time, op.union(time), op.union(seq).union(time),
                                     op.union(seq).union(before).union(time)]
-        for drop in drops where !drop.isEmpty {
+        // Whether the op column is present shows in the data: a first field of I, U or D.
+        for drop in drops where !drop.isEmpty && (op.isEmpty || drop.isSuperset(of: op) != firstFieldIsOp) {
             let kept = fs.columns.filter { !drop.contains($0.name) }
             if kept.count == fieldCount { return kept.map(role) }
         }
