@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "LakeParquet", targets: ["LakeParquet"]),
         .library(name: "LakeCSV", targets: ["LakeCSV"]),
         .library(name: "DeltaLog", targets: ["DeltaLog"]),
+        .library(name: "LakeCDC", targets: ["LakeCDC"]),
+        .library(name: "LakeMerge", targets: ["LakeMerge"]),
         .library(name: "LakeTesting", targets: ["LakeTesting"]),
     ],
     dependencies: [
@@ -47,13 +49,25 @@ let package = Package(
         .target(name: "LakeCSV", dependencies: ["LakeColumnar", "LakeCodecs"], swiftSettings: swiftSettings),
         // The Delta Lake transaction log: actions, replay, commits, checkpoints, vacuum, table API.
         .target(name: "DeltaLog", dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet"], swiftSettings: swiftSettings),
+        // CDC: event decoders (Debezium JSON, DMS CSV/Parquet), the batching writer, the change log, the spool.
+        .target(
+            name: "LakeCDC",
+            dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCSV", "LakeCodecs", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        // The merge engine: change resolution per key, file pruning, copy-on-write rewrite, Delta commit.
+        .target(
+            name: "LakeMerge",
+            dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCSV", "DeltaLog", "LakeCDC"],
+            swiftSettings: swiftSettings
+        ),
         // Shared test support: the object-store conformance suite and helpers (used by tests).
         .target(name: "LakeTesting", dependencies: ["LakeObjectStore"], swiftSettings: swiftSettings),
         // The command implementations (a library so tests can drive them).
         .target(
             name: "LakectlCommands",
             dependencies: [
-                "LakeObjectStore", "LakeS3", "LakeColumnar", "LakeParquet", "LakeCSV", "DeltaLog",
+                "LakeObjectStore", "LakeS3", "LakeColumnar", "LakeParquet", "LakeCSV", "DeltaLog", "LakeCDC", "LakeMerge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -67,6 +81,8 @@ let package = Package(
         .testTarget(name: "LakeParquetTests", dependencies: ["LakeParquet", "LakeColumnar", "LakeObjectStore"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeCSVTests", dependencies: ["LakeCSV", "LakeColumnar"], swiftSettings: swiftSettings),
         .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "LakeObjectStore", "LakeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "LakeCDCTests", dependencies: ["LakeCDC", "LakeObjectStore", "LakeColumnar", "LakeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "LakeMergeTests", dependencies: ["LakeMerge", "LakeObjectStore", "LakeColumnar", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LakectlCommandsTests", dependencies: ["LakectlCommands"], swiftSettings: swiftSettings),
     ]
 )

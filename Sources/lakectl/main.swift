@@ -1,3 +1,3 @@
 import LakectlCommands
 
-await Lakectl.main()
+await LakectlMain.run()

@@ -1,0 +1,79 @@
+/// An open-addressing hash table from keys to dense group numbers `0..<groupCount`.
+///
+/// Each group remembers the first row that introduced it (a `KeyRef`: which key source and which
+/// row), so lookups from any other ``KeyColumns`` compare typed values, never boxed ones.
+public struct KeyIndex: Sendable {
+    /// A row of one of the index's key sources.
+    public struct KeyRef: Sendable, Hashable {
+        public var source: Int32
+        public var row: Int32
+    }
+
+    public private(set) var sources: [KeyColumns]
+    private var slots: [Int32]
+    private var mask: Int
+    public private(set) var groupHashes: [UInt64] = []
+    /// The row that introduced each group.
+    public private(set) var representatives: [KeyRef] = []
+
+    public var groupCount: Int { representatives.count }
+
+    /// - Parameters:
+    ///   - sources: the key columns rows may come from (e.g. after-image keys and before-image keys).
+    ///   - expectedGroups: a sizing hint.
+    public init(sources: [KeyColumns], expectedGroups: Int) {
+        self.sources = sources
+        var capacity = 16
+        while capacity < expectedGroups * 2 { capacity <<= 1 }
+        slots = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+        groupHashes.reserveCapacity(expectedGroups)
+        representatives.reserveCapacity(expectedGroups)
+    }
+
+    /// The group of row `row` of source `source` (whose hash is `hash`), created if new.
+    public mutating func findOrInsert(source: Int, row: Int, hash: UInt64) -> Int {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let g = Int(slots[slot])
+            if g < 0 {
+                let group = representatives.count
+                slots[slot] = Int32(group)
+                groupHashes.append(hash)
+                representatives.append(KeyRef(source: Int32(source), row: Int32(row)))
+                if representatives.count * 2 > slots.count { grow() }
+                return group
+            }
+            if groupHashes[g] == hash {
+                let rep = representatives[g]
+                if sources[source].equal(row, sources[Int(rep.source)], Int(rep.row)) { return g }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The group holding row `row` of `keys` (a batch outside the index, e.g. a table file), if any.
+    public func find(_ keys: KeyColumns, row: Int, hash: UInt64) -> Int? {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let g = Int(slots[slot])
+            if g < 0 { return nil }
+            if groupHashes[g] == hash {
+                let rep = representatives[g]
+                if keys.equal(row, sources[Int(rep.source)], Int(rep.row)) { return g }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let capacity = slots.count * 2
+        slots = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+        for (g, hash) in groupHashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(g)
+        }
+    }
+}

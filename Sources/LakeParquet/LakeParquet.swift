@@ -1,1 +1,0 @@
-// The Parquet writer and reader land here (issue 3).

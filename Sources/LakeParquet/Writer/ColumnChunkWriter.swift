@@ -1,0 +1,466 @@
+import LakeColumnar
+
+/// The encoded bytes and metadata of one finished column chunk (one column of a row group).
+struct EncodedColumnChunk {
+    /// The dictionary page (header + payload), if any; written before ``pages``.
+    var dictionaryPage: [UInt8]
+    /// The data pages (header + payload each), back to back.
+    var pages: [UInt8]
+    var totalUncompressedSize: Int64
+    var numValues: Int64
+    var encodings: [Encoding]
+    var encodingStats: [PageEncodingStats]
+    var statistics: Statistics?
+}
+
+/// Encodes one column of a row group page by page: definition levels straight from the validity
+/// bitmap, values dictionary-encoded (with a fallback to PLAIN once the dictionary exceeds its
+/// limit) or PLAIN, each page compressed as soon as it is full. Reused across row groups.
+final class ColumnChunkWriter {
+    let field: Field
+    let physicalType: PhysicalType
+    /// FIXED_LEN_BYTE_ARRAY width (decimals over 18 digits).
+    let flbaWidth: Int
+    private let options: WriterOptions
+    private let dictionaryAllowed: Bool
+    private let decimalMax: Int128
+
+    // Page state.
+    private var pageRows = 0
+    private var pageNulls = 0
+    private var levels = BitBuffer()
+    private var boolValues = BitBuffer()
+    private var plainValues: [UInt8] = []
+    private var indices: [UInt32] = []
+    private var useDictionary: Bool
+
+    // Chunk state.
+    private var dict32 = FixedDictionary<UInt32>()
+    private var dict64 = FixedDictionary<UInt64>()
+    private var dictBytes = BytesDictionary()
+    private var dictionaryPageUsed = false
+    private var chunkPages: [UInt8] = []
+    private var chunkUncompressed: Int64 = 0
+    private var chunkValues: Int64 = 0
+    private var pageEncodingCounts: [Encoding: Int32] = [:]
+    private var stats: StatisticsAccumulator
+
+    // Scratch buffers, reused.
+    private var scratch32: [UInt32] = []
+    private var scratch64: [UInt64] = []
+    private var pageBuffer: [UInt8] = []
+    private var levelBuffer: [UInt8] = []
+    private var headerWriter = ThriftCompactWriter()
+    private var compressor: PageCompressor
+
+    init(field: Field, options: WriterOptions) throws {
+        self.field = field
+        self.options = options
+        let leaf = SchemaMapping.leaf(for: field)
+        guard let physical = leaf.type else { throw ParquetError.schemaMismatch("column \(field.name) has no physical type") }
+        physicalType = physical
+        flbaWidth = Int(leaf.typeLength ?? 0)
+        let kind: StatisticsAccumulator.Kind
+        switch physical {
+        case .boolean: kind = .boolean
+        case .int32: kind = .int32
+        case .int64: kind = .int64
+        case .float: kind = .float
+        case .double: kind = .double
+        case .fixedLenByteArray: kind = .flba(width: flbaWidth)
+        default: kind = .bytes
+        }
+        stats = StatisticsAccumulator(kind: kind, isString: field.type == .string)
+        dictionaryAllowed = options.dictionaryEnabled && physical != .boolean && physical != .fixedLenByteArray
+        useDictionary = dictionaryAllowed
+        if case .decimal(let p, _) = field.type { decimalMax = SchemaMapping.maxDecimalUnscaled(precision: p) } else { decimalMax = 0 }
+        compressor = try PageCompressor(codec: options.compression, level: options.compressionLevel)
+    }
+
+    /// Bytes buffered for this chunk so far (encoded pages plus the open page and dictionary).
+    var bufferedBytes: Int {
+        chunkPages.count + plainValues.count + indices.count + dict32.plainSize + dict64.plainSize + dictBytes.plainSize
+    }
+
+    // MARK: appending
+
+    /// Appends rows `range` of `column` (whose storage matches the field's type).
+    func append(_ column: Column, range: Range<Int>) throws {
+        var start = range.lowerBound
+        // Work in slices of up to 1024 rows so page size limits are checked often.
+        while start < range.upperBound {
+            let room = options.dataPageRowLimit - pageRows
+            let n = min(range.upperBound - start, room, 1024)
+            let consumed = try appendSlice(column, start: start, count: n)
+            if consumed < n {
+                // The dictionary reached its limit: close the page and continue in PLAIN.
+                try flushPage()
+                useDictionary = false
+            }
+            start += consumed
+            if pageRows >= options.dataPageRowLimit || estimatedPageBytes >= options.dataPageSize { try flushPage() }
+        }
+    }
+
+    private var estimatedPageBytes: Int {
+        if useDictionary {
+            let count = physicalType == .byteArray ? dictBytes.count : physicalType == .int64 || physicalType == .double ? dict64.count : dict32.count
+            return indices.count * bitWidth(forDictionaryCount: count) / 8 + levels.bytes.count
+        }
+        return plainValues.count + boolValues.bytes.count + levels.bytes.count
+    }
+
+    /// Encodes up to `count` rows from `start`; returns how many were consumed (fewer when the
+    /// dictionary filled up).
+    private func appendSlice(_ column: Column, start: Int, count: Int) throws -> Int {
+        let validity = column.validity?.bytes
+        let consumed: Int
+        switch column.storage {
+        case .boolean(let values):
+            appendBooleans(values, validity: validity, start: start, count: count)
+            consumed = count
+        case .int32(let values):
+            consumed = values.withUnsafeBufferPointer { buf in
+                buf.withMemoryRebound(to: UInt32.self) { bits in
+                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict32)
+                }
+            }
+        case .int64(let values):
+            consumed = values.withUnsafeBufferPointer { buf in
+                buf.withMemoryRebound(to: UInt64.self) { bits in
+                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict64)
+                }
+            }
+        case .float32(let values):
+            consumed = values.withUnsafeBufferPointer { buf in
+                buf.withMemoryRebound(to: UInt32.self) { bits in
+                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict32)
+                }
+            }
+        case .float64(let values):
+            consumed = values.withUnsafeBufferPointer { buf in
+                buf.withMemoryRebound(to: UInt64.self) { bits in
+                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict64)
+                }
+            }
+        case .int8(let values):
+            scratch32.removeAll(keepingCapacity: true)
+            for i in start..<(start + count) { scratch32.append(UInt32(bitPattern: Int32(values[i]))) }
+            consumed = scratch32.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict32) }
+        case .int16(let values):
+            scratch32.removeAll(keepingCapacity: true)
+            for i in start..<(start + count) { scratch32.append(UInt32(bitPattern: Int32(values[i]))) }
+            consumed = scratch32.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict32) }
+        case .int128(let values):
+            try checkDecimals(values, validity: validity, start: start, count: count)
+            switch physicalType {
+            case .int32:
+                scratch32.removeAll(keepingCapacity: true)
+                for i in start..<(start + count) { scratch32.append(UInt32(bitPattern: Int32(truncatingIfNeeded: values[i]))) }
+                consumed = scratch32.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict32) }
+            case .int64:
+                scratch64.removeAll(keepingCapacity: true)
+                for i in start..<(start + count) { scratch64.append(UInt64(bitPattern: Int64(truncatingIfNeeded: values[i]))) }
+                consumed = scratch64.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict64) }
+            default:
+                appendFixedLenDecimals(values, validity: validity, start: start, count: count)
+                consumed = count
+            }
+        case .bytes(let values):
+            consumed = try appendBytes(values, validity: validity, start: start, count: count)
+        }
+        appendLevels(validity: validity, start: start, count: consumed)
+        pageRows += consumed
+        return consumed
+    }
+
+    private func appendLevels(validity: [UInt8]?, start: Int, count: Int) {
+        guard field.nullable, count > 0 else { return }
+        if let validity {
+            levels.append(bitsOf: validity, offset: start, count: count)
+        } else {
+            levels.appendOnes(count)
+        }
+    }
+
+    private func checkDecimals(_ values: [Int128], validity: [UInt8]?, start: Int, count: Int) throws {
+        let maxValue = decimalMax, minValue = -decimalMax
+        for i in start..<(start + count) where values[i] > maxValue || values[i] < minValue {
+            if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { continue }
+            throw ParquetError.schemaMismatch("column \(field.name): value \(values[i]) does not fit \(field.type)")
+        }
+    }
+
+    private func statsUpdate(bits: UInt64) {
+        switch physicalType {
+        case .int32: stats.update(int: Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: bits))))
+        case .int64: stats.update(int: Int64(bitPattern: bits))
+        case .float: stats.update(double: Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))))
+        default: stats.update(double: Double(bitPattern: bits))
+        }
+    }
+
+    private func statsUpdate<B: FixedWidthInteger & UnsignedInteger>(_ bits: UnsafeBufferPointer<B>, validity: [UInt8]?, start: Int) {
+        switch physicalType {
+        case .int32:
+            bits.withMemoryRebound(to: Int32.self) { stats.update(ints: $0, validity: validity, validityOffset: start) }
+        case .int64:
+            bits.withMemoryRebound(to: Int64.self) { stats.update(ints: $0, validity: validity, validityOffset: start) }
+        case .float:
+            bits.withMemoryRebound(to: Float.self) { stats.update(floats: $0, validity: validity, validityOffset: start) }
+        default:
+            bits.withMemoryRebound(to: Double.self) { stats.update(floats: $0, validity: validity, validityOffset: start) }
+        }
+    }
+
+    /// Fixed-width values (as bit patterns) for rows `start ..< start + bits.count`.
+    private func appendFixed<B: FixedWidthInteger & UnsignedInteger>(
+        _ bits: UnsafeBufferPointer<B>, validity: [UInt8]?, start: Int, dictionary: inout FixedDictionary<B>
+    ) -> Int {
+        let n = bits.count
+        if useDictionary {
+            let limit = options.dictionaryPageSizeLimit
+            var i = 0
+            if let validity {
+                while i < n {
+                    let j = start + i
+                    i += 1
+                    if validity[j >> 3] & (1 << UInt8(j & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
+                    let (index, inserted) = dictionary.index(of: bits[i - 1])
+                    indices.append(index)
+                    if inserted {
+                        statsUpdate(bits: UInt64(bits[i - 1]))
+                        if dictionary.plainSize >= limit { return i }
+                    }
+                }
+            } else {
+                while i < n {
+                    let (index, inserted) = dictionary.index(of: bits[i])
+                    indices.append(index)
+                    i += 1
+                    if inserted {
+                        statsUpdate(bits: UInt64(bits[i - 1]))
+                        if dictionary.plainSize >= limit { return i }
+                    }
+                }
+            }
+            return n
+        }
+        if options.writeStatistics { statsUpdate(bits, validity: validity, start: start) }
+        if let validity {
+            for i in 0..<n {
+                let j = start + i
+                if validity[j >> 3] & (1 << UInt8(j & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
+                withUnsafeBytes(of: bits[i].littleEndian) { plainValues.append(contentsOf: $0) }
+            }
+        } else {
+            plainValues.append(contentsOf: UnsafeRawBufferPointer(bits))
+        }
+        return n
+    }
+
+    private func appendBooleans(_ values: [Bool], validity: [UInt8]?, start: Int, count: Int) {
+        for i in start..<(start + count) {
+            if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
+            boolValues.append(values[i])
+            stats.update(bool: values[i])
+        }
+    }
+
+    private func appendFixedLenDecimals(_ values: [Int128], validity: [UInt8]?, start: Int, count: Int) {
+        let width = flbaWidth
+        for i in start..<(start + count) {
+            if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
+            let v = values[i]
+            stats.update(decimal: v)
+            for k in stride(from: width - 1, through: 0, by: -1) { plainValues.append(UInt8(truncatingIfNeeded: v >> (8 * k))) }
+        }
+    }
+
+    private func appendBytes(_ values: VarBytes, validity: [UInt8]?, start: Int, count: Int) throws -> Int {
+        let limit = options.dictionaryPageSizeLimit
+        let dictionaryMode = useDictionary
+        let writeStats = options.writeStatistics
+        let byteCount = values.bytes.count
+        // A non-empty buffer so that empty values still have a valid address.
+        let storage = byteCount == 0 ? [UInt8(0)] : values.bytes
+        return try storage.withUnsafeBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return try values.offsets.withUnsafeBufferPointer { offsets -> Int in
+                guard offsets.count > start + count else {
+                    throw ParquetError.schemaMismatch("column \(field.name): value offsets are shorter than the row count")
+                }
+                for i in start..<(start + count) {
+                    if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
+                    let lo = offsets[i], hi = offsets[i + 1]
+                    guard lo >= 0, lo <= hi, hi <= byteCount else {
+                        throw ParquetError.schemaMismatch("column \(field.name): row \(i) has invalid value offsets")
+                    }
+                    let length = hi - lo
+                    if dictionaryMode {
+                        let (index, inserted) = dictBytes.index(of: base + lo, count: length)
+                        indices.append(index)
+                        if inserted {
+                            if writeStats { stats.update(bytes: UnsafeRawBufferPointer(start: base + lo, count: length)) }
+                            if dictBytes.plainSize >= limit { return i + 1 - start }
+                        }
+                    } else {
+                        guard length <= Int(Int32.max) else {
+                            throw ParquetError.invalidArgument("column \(field.name): row \(i) is \(length) bytes, over Parquet's 2 GiB limit")
+                        }
+                        withUnsafeBytes(of: UInt32(length).littleEndian) { plainValues.append(contentsOf: $0) }
+                        plainValues.append(contentsOf: UnsafeRawBufferPointer(start: base + lo, count: length))
+                        if writeStats { stats.update(bytes: UnsafeRawBufferPointer(start: base + lo, count: length)) }
+                    }
+                }
+                return count
+            }
+        }
+    }
+
+    // MARK: pages
+
+    private func bitWidth(forDictionaryCount n: Int) -> Int {
+        n <= 1 ? 1 : Int.bitWidth - (n - 1).leadingZeroBitCount
+    }
+
+    private var dictionaryCount: Int {
+        switch physicalType {
+        case .byteArray: dictBytes.count
+        case .int64, .double: dict64.count
+        default: dict32.count
+        }
+    }
+
+    /// Encodes, compresses and stores the open page.
+    func flushPage() throws {
+        guard pageRows > 0 else { return }
+        let dictionaryPage = useDictionary && dictionaryCount > 0
+        let encoding: Encoding = dictionaryPage ? .rleDictionary : .plain
+        // Definition levels.
+        levelBuffer.removeAll(keepingCapacity: true)
+        if field.nullable {
+            levels.bytes.withUnsafeBufferPointer { RleBitPackedHybrid.encodeBits($0, count: levels.count, into: &levelBuffer) }
+        }
+        // Values section into pageBuffer (after the V1 levels).
+        pageBuffer.removeAll(keepingCapacity: true)
+        if options.dataPageVersion == .v1, field.nullable {
+            withUnsafeBytes(of: UInt32(levelBuffer.count).littleEndian) { pageBuffer.append(contentsOf: $0) }
+            pageBuffer.append(contentsOf: levelBuffer)
+        }
+        let valuesStart = pageBuffer.count
+        if dictionaryPage {
+            let width = bitWidth(forDictionaryCount: dictionaryCount)
+            pageBuffer.append(UInt8(width))
+            indices.withUnsafeBufferPointer { RleBitPackedHybrid.encode($0, bitWidth: width, into: &pageBuffer) }
+            dictionaryPageUsed = true
+        } else if physicalType == .boolean {
+            pageBuffer.append(contentsOf: boolValues.bytes)
+        } else {
+            pageBuffer.append(contentsOf: plainValues)
+        }
+        let rows = Int32(pageRows)
+        var header: PageHeader
+        switch options.dataPageVersion {
+        case .v1:
+            try pageBuffer.withUnsafeBytes { try compressor.compress($0) }
+            header = PageHeader(type: .dataPage, uncompressedPageSize: try pageSize(pageBuffer.count),
+                                compressedPageSize: try pageSize(compressor.output.count),
+                                dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
+        case .v2:
+            try pageBuffer.withUnsafeBytes { try compressor.compress(UnsafeRawBufferPointer(rebasing: $0[valuesStart...])) }
+            let compressed = options.compression != .uncompressed
+            header = PageHeader(type: .dataPageV2, uncompressedPageSize: try pageSize(levelBuffer.count + pageBuffer.count - valuesStart),
+                                compressedPageSize: try pageSize(levelBuffer.count + compressor.output.count),
+                                dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
+                                                                   definitionLevelsByteLength: Int32(levelBuffer.count),
+                                                                   repetitionLevelsByteLength: 0, isCompressed: compressed))
+        }
+        headerWriter.reset()
+        header.encode(into: &headerWriter)
+        chunkPages.append(contentsOf: headerWriter.bytes)
+        if options.dataPageVersion == .v2 { chunkPages.append(contentsOf: levelBuffer) }
+        chunkPages.append(contentsOf: compressor.output)
+        chunkUncompressed += Int64(headerWriter.bytes.count) + Int64(header.uncompressedPageSize)
+        chunkValues += Int64(pageRows)
+        pageEncodingCounts[encoding, default: 0] += 1
+        // Reset the page.
+        pageRows = 0
+        pageNulls = 0
+        levels.removeAll()
+        boolValues.removeAll()
+        plainValues.removeAll(keepingCapacity: true)
+        indices.removeAll(keepingCapacity: true)
+    }
+
+    private func pageSize(_ n: Int) throws -> Int32 {
+        guard let v = Int32(exactly: n) else { throw ParquetError.invalidArgument("column \(field.name): a page of \(n) bytes exceeds 2 GiB") }
+        return v
+    }
+
+    /// The dictionary page (header + compressed PLAIN entries).
+    private func encodeDictionaryPage() throws -> [UInt8] {
+        pageBuffer.removeAll(keepingCapacity: true)
+        let count: Int
+        switch physicalType {
+        case .byteArray:
+            count = dictBytes.count
+            pageBuffer.reserveCapacity(dictBytes.plainSize)
+            dictBytes.data.withUnsafeBytes { data in
+                for i in 0..<dictBytes.count {
+                    let lo = dictBytes.offsets[i], hi = dictBytes.offsets[i + 1]
+                    withUnsafeBytes(of: UInt32(hi - lo).littleEndian) { pageBuffer.append(contentsOf: $0) }
+                    pageBuffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[lo..<hi]))
+                }
+            }
+        case .int64, .double:
+            count = dict64.count
+            dict64.keys.withUnsafeBytes { pageBuffer.append(contentsOf: $0) }
+        default:
+            count = dict32.count
+            dict32.keys.withUnsafeBytes { pageBuffer.append(contentsOf: $0) }
+        }
+        try pageBuffer.withUnsafeBytes { try compressor.compress($0) }
+        let header = PageHeader(type: .dictionaryPage, uncompressedPageSize: try pageSize(pageBuffer.count),
+                                compressedPageSize: try pageSize(compressor.output.count),
+                                dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(count), encoding: .plain, isSorted: false))
+        headerWriter.reset()
+        header.encode(into: &headerWriter)
+        chunkUncompressed += Int64(headerWriter.bytes.count) + Int64(pageBuffer.count)
+        return headerWriter.bytes + compressor.output
+    }
+
+    /// Closes the chunk: flushes the open page, builds the dictionary page, returns the bytes and
+    /// metadata, and resets for the next row group.
+    func finish() throws -> EncodedColumnChunk {
+        try flushPage()
+        var dictionaryPage: [UInt8] = []
+        if dictionaryPageUsed { dictionaryPage = try encodeDictionaryPage() }
+        var encodings: [Encoding] = []
+        if dictionaryPageUsed || pageEncodingCounts[.plain] != nil { encodings.append(.plain) }
+        encodings.append(.rle)
+        if dictionaryPageUsed { encodings.append(.rleDictionary) }
+        var encodingStats: [PageEncodingStats] = []
+        if dictionaryPageUsed { encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1)) }
+        let dataPageType: PageType = options.dataPageVersion == .v1 ? .dataPage : .dataPageV2
+        for encoding in [Encoding.plain, .rleDictionary] {
+            if let n = pageEncodingCounts[encoding] { encodingStats.append(PageEncodingStats(pageType: dataPageType, encoding: encoding, count: n)) }
+        }
+        let result = EncodedColumnChunk(
+            dictionaryPage: dictionaryPage, pages: chunkPages, totalUncompressedSize: chunkUncompressed, numValues: chunkValues,
+            encodings: encodings, encodingStats: encodingStats,
+            statistics: options.writeStatistics ? stats.thrift(truncateLength: options.statisticsTruncateLength) : nil)
+        // Reset for the next row group.
+        chunkPages = []
+        chunkUncompressed = 0
+        chunkValues = 0
+        pageEncodingCounts.removeAll()
+        dictionaryPageUsed = false
+        useDictionary = dictionaryAllowed
+        dict32.removeAll()
+        dict64.removeAll()
+        dictBytes.removeAll()
+        stats.reset()
+        return result
+    }
+}

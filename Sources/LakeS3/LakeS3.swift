@@ -1,1 +1,0 @@
-// The S3 store lands here (issue 2).

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import LakeColumnar
+import LakeParquet
+
+/// `lakectl convert INPUT OUTPUT`: converts a table file between formats. Formats come from the
+/// file extensions (see ``TableFileFormat``); today: JSON Lines in (with `--schema`), Parquet out.
+struct ConvertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a table file between formats (JSON Lines → Parquet).",
+        discussion: """
+            INPUT is JSON Lines (.jsonl/.ndjson/.json): one object per row, with --schema giving the \
+            columns. Values: dates as "YYYY-MM-DD", timestamps as ISO 8601 (microseconds), decimals as \
+            strings, binary as base64, NaN and infinities as "NaN", "Infinity", "-Infinity".
+            OUTPUT is Parquet (.parquet).
+            The schema file is JSON: {"columns": [{"name": "id", "type": "long", "nullable": false}, ...]} \
+            with Delta type names: boolean byte short integer long float double decimal(P,S) string \
+            binary date timestamp timestamp_ntz.
+            """
+    )
+
+    @Argument(help: "The input file.") var input: String
+    @Argument(help: "The output file.") var output: String
+    @Option(help: "A JSON schema file (required for JSON Lines input).") var schema: String?
+    @Option(help: "Parquet page compression: zstd, snappy, gzip or none.") var compression: String = "zstd"
+    @Option(help: "Parquet data page version: 1 or 2.") var pageVersion: Int = 1
+    @Flag(help: "Write Parquet without dictionary encoding.") var noDictionary = false
+    @Option(help: "Rows per Parquet row group.") var rowGroupRows: Int?
+
+    func run() async throws {
+        let inputFormat = try TableFileFormat(path: input)
+        let outputFormat = try TableFileFormat(path: output)
+        let schemaValue = try schema.map { try ConvertSchemaFile.load(path: $0) }
+        var source = try openSource(format: inputFormat, schema: schemaValue)
+        let sink = try openSink(format: outputFormat, schema: source.schema)
+        do {
+            while let batch = try source.next() { try sink.write(batch) }
+            try sink.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: output)
+            throw error
+        }
+    }
+
+    // MARK: format dispatch (the one place that knows the formats)
+
+    private func openSource(format: TableFileFormat, schema: Schema?) throws -> any TableBatchSource {
+        switch format {
+        case .jsonLines:
+            guard let schema else { throw ValidationError("JSON Lines input needs --schema FILE") }
+            return try JSONLinesBatchSource(path: input, schema: schema)
+        case .parquet, .csv:
+            throw ValidationError("\(input): reading \(format) in convert is not supported yet")
+        }
+    }
+
+    private func openSink(format: TableFileFormat, schema: Schema) throws -> any TableBatchSink {
+        switch format {
+        case .parquet:
+            var options = WriterOptions()
+            switch compression.lowercased() {
+            case "zstd": options.compression = .zstd
+            case "snappy": options.compression = .snappy
+            case "gzip": options.compression = .gzip
+            case "none", "uncompressed": options.compression = .uncompressed
+            default: throw ValidationError("--compression must be zstd, snappy, gzip or none, not \(compression)")
+            }
+            switch pageVersion {
+            case 1: options.dataPageVersion = .v1
+            case 2: options.dataPageVersion = .v2
+            default: throw ValidationError("--page-version must be 1 or 2")
+            }
+            options.dictionaryEnabled = !noDictionary
+            if let rowGroupRows {
+                guard rowGroupRows > 0 else { throw ValidationError("--row-group-rows must be positive") }
+                options.rowGroupRows = rowGroupRows
+            }
+            return try ParquetBatchSink(writer: ParquetWriter(sink: FileSink(path: output), schema: schema, options: options))
+        case .jsonLines, .csv:
+            throw ValidationError("\(output): writing \(format) in convert is not supported yet")
+        }
+    }
+}
+
+/// The table file formats `convert` knows, by extension.
+enum TableFileFormat: CustomStringConvertible {
+    case jsonLines, parquet, csv
+
+    init(path: String) throws {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") || lower.hasSuffix(".json") { self = .jsonLines }
+        else if lower.hasSuffix(".parquet") || lower.hasSuffix(".parq") { self = .parquet }
+        else if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") || lower.hasSuffix(".csv.zst") { self = .csv }
+        else { throw ValidationError("\(path): unknown file format (use .jsonl, .parquet or .csv)") }
+    }
+
+    var description: String {
+        switch self {
+        case .jsonLines: "JSON Lines"
+        case .parquet: "Parquet"
+        case .csv: "CSV"
+        }
+    }
+}
+
+/// Something that produces batches (an input file).
+protocol TableBatchSource {
+    var schema: Schema { get }
+    mutating func next() throws -> ColumnBatch?
+}
+
+/// Something that consumes batches (an output file).
+protocol TableBatchSink {
+    func write(_ batch: ColumnBatch) throws
+    func close() throws
+}
+
+struct ParquetBatchSink: TableBatchSink {
+    let writer: ParquetWriter
+    func write(_ batch: ColumnBatch) throws { try writer.write(batch) }
+    func close() throws { try writer.close() }
+}
+
+// MARK: schema file
+
+/// A minimal reader of the JSON schema file (`{"columns": [{"name", "type", "nullable"}]}`).
+enum ConvertSchemaFile {
+    static func load(path: String) throws -> Schema {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ConvertError("cannot read schema file \(path): \(error.localizedDescription)")
+        }
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let columns = root["columns"] as? [[String: Any]] else {
+            throw ConvertError("\(path): expected a JSON object {\"columns\": [{\"name\": ..., \"type\": ..., \"nullable\": ...}]}")
+        }
+        var fields: [Field] = []
+        for (i, column) in columns.enumerated() {
+            guard let name = column["name"] as? String, let typeName = column["type"] as? String else {
+                throw ConvertError("\(path): column \(i) needs a string \"name\" and \"type\"")
+            }
+            guard let type = parseType(typeName) else {
+                throw ConvertError("\(path): column \(name) has unknown type \(typeName)")
+            }
+            let nullable = (column["nullable"] as? Bool) ?? true
+            fields.append(Field(name, type, nullable: nullable))
+        }
+        return Schema(fields)
+    }
+
+    /// Delta type names (plus a few aliases) → DataType.
+    static func parseType(_ raw: String) -> DataType? {
+        let name = raw.lowercased().replacingOccurrences(of: " ", with: "")
+        switch name {
+        case "boolean", "bool": return .boolean
+        case "byte", "tinyint", "int8": return .int8
+        case "short", "smallint", "int16": return .int16
+        case "integer", "int", "int32": return .int32
+        case "long", "bigint", "int64": return .int64
+        case "float", "real", "float32": return .float32
+        case "double", "float64": return .float64
+        case "string": return .string
+        case "binary": return .binary
+        case "date": return .date
+        case "timestamp": return .timestamp(utc: true)
+        case "timestamp_ntz": return .timestamp(utc: false)
+        case "decimal": return .decimal(precision: 10, scale: 0)
+        default:
+            guard name.hasPrefix("decimal("), name.hasSuffix(")") else { return nil }
+            let parts = name.dropFirst(8).dropLast().split(separator: ",")
+            guard parts.count == 2, let p = Int(parts[0]), let s = Int(parts[1]), (1...38).contains(p), (0...p).contains(s) else { return nil }
+            return .decimal(precision: p, scale: s)
+        }
+    }
+}
+
+/// A failure of `convert` that is not a usage error (bad input data, unreadable files).
+struct ConvertError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
