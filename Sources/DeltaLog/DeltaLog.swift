@@ -1,1 +1,0 @@
-// The Delta log lands here (issue 4).

@@ -1,0 +1,84 @@
+import Foundation
+import LakeObjectStore
+
+/// The state of a table at one version: protocol, metadata, live files, tombstones and the latest
+/// `txn` version per application.
+public struct Snapshot: Sendable {
+    /// The table version this snapshot shows.
+    public let version: Int64
+    public let `protocol`: DeltaProtocol
+    public let metadata: Metadata
+    public let schema: DeltaSchema
+    /// Live files keyed by their log path.
+    public let filesByPath: [String: AddFile]
+    /// Removed files not yet vacuumed, keyed by log path.
+    public let tombstones: [String: RemoveFile]
+    /// The latest `txn` per `appId`.
+    public let transactions: [String: SetTransaction]
+    /// The commit's timestamp in milliseconds (in-commit timestamp, else the log file's modification time).
+    public let timestamp: Int64
+    /// The checkpoint the replay started from, if any.
+    public let checkpointVersion: Int64?
+
+    /// Live files, sorted by path.
+    public var files: [AddFile] { filesByPath.values.sorted { $0.path < $1.path } }
+    public var partitionColumns: [String] { metadata.partitionColumns }
+    public var configuration: [String: String] { metadata.configuration }
+
+    /// The last batch version `appId` committed, or `nil`.
+    public func transactionVersion(appId: String) -> Int64? { transactions[appId]?.version }
+
+    /// Total rows of the live files, when every file has statistics.
+    public var numRecords: Int64? {
+        var total: Int64 = 0
+        for file in filesByPath.values {
+            guard let n = file.parsedStats?.numRecords, n >= 0 else { return nil }
+            total += n
+        }
+        return total
+    }
+
+    /// The live files that may hold rows matching `predicate` (partition values exactly, other
+    /// columns by min/max statistics). With no predicate, every live file.
+    public func scan(_ predicate: ScanPredicate? = nil) throws -> [AddFile] {
+        guard let predicate else { return files }
+        let columnar = try schema.columnarSchema()
+        let pruner = FilePruner(schema: columnar, partitionColumns: Set(metadata.partitionColumns))
+        return files.filter { pruner.mayMatch(predicate, file: $0) }
+    }
+}
+
+/// Accumulates actions in log order into a snapshot.
+struct LogReplay {
+    var protocolAction: DeltaProtocol?
+    var metadata: Metadata?
+    var files: [String: AddFile] = [:]
+    var tombstones: [String: RemoveFile] = [:]
+    var transactions: [String: SetTransaction] = [:]
+
+    mutating func apply(_ actions: [Action]) {
+        for action in actions {
+            switch action {
+            case .protocol(let p): protocolAction = p
+            case .metadata(let m): metadata = m
+            case .add(let a):
+                files[a.path] = a
+                tombstones[a.path] = nil
+            case .remove(let r):
+                files[r.path] = nil
+                tombstones[r.path] = r
+            case .txn(let t): transactions[t.appId] = t
+            case .commitInfo, .other: break
+            }
+        }
+    }
+
+    func snapshot(version: Int64, timestamp: Int64, checkpointVersion: Int64?, where location: String) throws -> Snapshot {
+        guard let protocolAction else { throw DeltaLogError("\(location): no protocol action up to version \(version)") }
+        guard let metadata else { throw DeltaLogError("\(location): no metaData action up to version \(version)") }
+        try protocolAction.checkReadable()
+        return Snapshot(version: version, protocol: protocolAction, metadata: metadata, schema: try metadata.schema(),
+                        filesByPath: files, tombstones: tombstones, transactions: transactions, timestamp: timestamp,
+                        checkpointVersion: checkpointVersion)
+    }
+}

@@ -1,0 +1,117 @@
+import LakeColumnar
+
+/// Decoders for the PLAIN encoding of every physical type. Each appends `count` values to a
+/// contiguous buffer and returns the number of input bytes consumed; input shorter than the
+/// values need throws ``ParquetDecodingError``.
+public enum PlainDecoder {
+    /// INT32, INT64, FLOAT, DOUBLE: `count` little-endian values of `T`'s size.
+    public static func decodeFixedWidth<T: BitwiseCopyable & AdditiveArithmetic>(
+        _ src: UnsafeRawBufferPointer, count: Int, appendingTo out: inout [T]
+    ) throws -> Int {
+        let size = MemoryLayout<T>.size
+        guard count >= 0, count <= src.count / size else {
+            throw ParquetDecodingError("PLAIN \(T.self) data holds \(src.count / size) values but \(count) were expected")
+        }
+        out.appendRaw(src, count: count)
+        return count * size
+    }
+
+    /// BOOLEAN: bits packed LSB first, starting at bit `bitOffset` of `src`.
+    public static func decodeBooleans(_ src: UnsafeRawBufferPointer, count: Int, bitOffset: Int = 0,
+                                      appendingTo out: inout [Bool]) throws -> Int {
+        let needed = (bitOffset + count + 7) / 8
+        guard count >= 0, needed <= src.count else {
+            throw ParquetDecodingError("PLAIN BOOLEAN data holds \(src.count * 8 - bitOffset) values but \(count) were expected")
+        }
+        out.reserveCapacity(out.count + count)
+        for i in 0..<count {
+            let bit = bitOffset + i
+            out.append(src[bit >> 3] & (1 << UInt8(bit & 7)) != 0)
+        }
+        return needed
+    }
+
+    /// BYTE_ARRAY: each value is a u32 little-endian length followed by its bytes.
+    public static func decodeByteArrays(_ src: UnsafeRawBufferPointer, count: Int,
+                                        appendingTo out: inout VarBytes) throws -> Int {
+        guard count >= 0, count <= src.count / 4 else {
+            throw ParquetDecodingError("PLAIN BYTE_ARRAY data of \(src.count) bytes cannot hold \(count) values")
+        }
+        guard let base = src.baseAddress else { return 0 }
+        // First pass validates the lengths and sizes the byte buffer exactly.
+        var pos = 0
+        for i in 0..<count {
+            guard pos + 4 <= src.count else {
+                throw ParquetDecodingError("PLAIN BYTE_ARRAY value \(i) of \(count): length runs past the end of the page")
+            }
+            let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
+            guard length <= src.count - pos - 4 else {
+                throw ParquetDecodingError("PLAIN BYTE_ARRAY value \(i) of \(count) claims \(length) bytes but only \(src.count - pos - 4) remain")
+            }
+            pos += 4 + length
+        }
+        let consumed = pos
+        out.offsets.reserveCapacity(out.offsets.count + count)
+        out.bytes.reserveCapacity(out.bytes.count + consumed - 4 * count)
+        pos = 0
+        var total = out.bytes.count
+        for _ in 0..<count {
+            let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
+            out.bytes.append(contentsOf: UnsafeRawBufferPointer(start: base + pos + 4, count: length))
+            total += length
+            out.offsets.append(total)
+            pos += 4 + length
+        }
+        return consumed
+    }
+
+    /// FIXED_LEN_BYTE_ARRAY: `count` values of `width` bytes each, appended to `out` back to back.
+    public static func decodeFixedLenByteArrays(_ src: UnsafeRawBufferPointer, width: Int, count: Int,
+                                                appendingTo out: inout [UInt8]) throws -> Int {
+        guard width > 0, count >= 0, count <= src.count / width else {
+            throw ParquetDecodingError("PLAIN FIXED_LEN_BYTE_ARRAY(\(width)) data of \(src.count) bytes cannot hold \(count) values")
+        }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: src[0..<(count * width)]))
+        return count * width
+    }
+
+    /// INT96 timestamps: 8 bytes of nanoseconds within the day, then a 4-byte Julian day, both
+    /// little-endian. Appended as microseconds since the Unix epoch (sub-microsecond digits are
+    /// truncated toward negative infinity, as pyarrow does with `coerce_int96_timestamp_unit="us"`).
+    public static func decodeInt96Timestamps(_ src: UnsafeRawBufferPointer, count: Int,
+                                             appendingTo out: inout [Int64]) throws -> Int {
+        guard count >= 0, count <= src.count / 12, let base = src.baseAddress else {
+            if count == 0 { return 0 }
+            throw ParquetDecodingError("PLAIN INT96 data holds \(src.count / 12) values but \(count) were expected")
+        }
+        out.reserveCapacity(out.count + count)
+        for i in 0..<count {
+            let nanos = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 12 * i, as: Int64.self))
+            let julianDay = Int64(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 12 * i + 8, as: Int32.self)))
+            out.append(int96ToMicros(julianDay: julianDay, nanosOfDay: nanos))
+        }
+        return count * 12
+    }
+
+    /// Julian day 2440588 is 1970-01-01.
+    @inlinable
+    public static func int96ToMicros(julianDay: Int64, nanosOfDay: Int64) -> Int64 {
+        let days = julianDay &- 2_440_588
+        let micros = nanosOfDay >= 0 ? nanosOfDay / 1000 : (nanosOfDay - 999) / 1000
+        return days &* 86_400_000_000 &+ micros
+    }
+}
+
+extension Array where Element: BitwiseCopyable & AdditiveArithmetic {
+    /// Appends `count` elements copied bytewise from possibly unaligned memory.
+    @inlinable
+    mutating func appendRaw(_ src: UnsafeRawBufferPointer, count: Int) {
+        guard count > 0, let from = src.baseAddress else { return }
+        let start = self.count
+        append(contentsOf: repeatElement(.zero, count: count))
+        withUnsafeMutableBytes { dst in
+            guard let to = dst.baseAddress else { return }
+            (to + start * MemoryLayout<Element>.stride).copyMemory(from: from, byteCount: count * MemoryLayout<Element>.stride)
+        }
+    }
+}

@@ -1,0 +1,233 @@
+import LakeColumnar
+
+/// The decoded values of one column chunk in their physical representation, before the
+/// conversion to the column's logical type. Exactly one buffer is used, chosen by the physical
+/// type; null slots hold placeholders (0, false, empty) so index `i` is row `i`.
+///
+/// Separate stored arrays (rather than an enum with payloads) keep appends in place, without
+/// copy-on-write copies.
+struct PhysicalValues {
+    let physicalType: PhysicalType
+    /// FIXED_LEN_BYTE_ARRAY width.
+    let width: Int
+    var bools: [Bool] = []
+    var int32s: [Int32] = []
+    /// INT64 values, and INT96 timestamps already converted to microseconds.
+    var int64s: [Int64] = []
+    var floats: [Float] = []
+    var doubles: [Double] = []
+    var bytes = VarBytes()
+    /// FIXED_LEN_BYTE_ARRAY values, `width` bytes each.
+    var fixed: [UInt8] = []
+
+    init(physicalType: PhysicalType, width: Int) {
+        self.physicalType = physicalType
+        self.width = width
+    }
+
+    var count: Int {
+        switch physicalType {
+        case .boolean: bools.count
+        case .int32: int32s.count
+        case .int64, .int96: int64s.count
+        case .float: floats.count
+        case .double: doubles.count
+        case .byteArray: bytes.count
+        default: width > 0 ? fixed.count / width : 0
+        }
+    }
+
+    mutating func reserve(_ n: Int) {
+        switch physicalType {
+        case .boolean: bools.reserveCapacity(n)
+        case .int32: int32s.reserveCapacity(n)
+        case .int64, .int96: int64s.reserveCapacity(n)
+        case .float: floats.reserveCapacity(n)
+        case .double: doubles.reserveCapacity(n)
+        case .byteArray: bytes.offsets.reserveCapacity(n + 1)
+        default: fixed.reserveCapacity(n * width)
+        }
+    }
+
+    // MARK: PLAIN
+
+    /// Appends `count` PLAIN values from `src`.
+    mutating func appendPlain(_ src: UnsafeRawBufferPointer, count: Int) throws {
+        switch physicalType {
+        case .boolean: _ = try PlainDecoder.decodeBooleans(src, count: count, appendingTo: &bools)
+        case .int32: _ = try PlainDecoder.decodeFixedWidth(src, count: count, appendingTo: &int32s)
+        case .int64: _ = try PlainDecoder.decodeFixedWidth(src, count: count, appendingTo: &int64s)
+        case .int96: _ = try PlainDecoder.decodeInt96Timestamps(src, count: count, appendingTo: &int64s)
+        case .float: _ = try PlainDecoder.decodeFixedWidth(src, count: count, appendingTo: &floats)
+        case .double: _ = try PlainDecoder.decodeFixedWidth(src, count: count, appendingTo: &doubles)
+        case .byteArray: _ = try PlainDecoder.decodeByteArrays(src, count: count, appendingTo: &bytes)
+        case .fixedLenByteArray: _ = try PlainDecoder.decodeFixedLenByteArrays(src, width: width, count: count, appendingTo: &fixed)
+        default: throw ParquetDecodingError("physical type \(physicalType) is unknown")
+        }
+    }
+
+    // MARK: Other encodings
+
+    mutating func appendDeltaBinaryPacked(_ src: UnsafeRawBufferPointer, count: Int) throws {
+        switch physicalType {
+        case .int32: try DeltaBinaryPacked.decode(src, count: count, appendingTo: &int32s)
+        case .int64: try DeltaBinaryPacked.decode(src, count: count, appendingTo: &int64s)
+        default: throw ParquetDecodingError("DELTA_BINARY_PACKED is not valid for \(physicalType)")
+        }
+    }
+
+    mutating func appendDeltaByteArray(_ src: UnsafeRawBufferPointer, count: Int, lengthOnly: Bool) throws {
+        switch physicalType {
+        case .byteArray:
+            if lengthOnly {
+                try DeltaLengthByteArray.decode(src, count: count, appendingTo: &bytes)
+            } else {
+                try DeltaByteArray.decode(src, count: count, appendingTo: &bytes)
+            }
+        case .fixedLenByteArray:
+            var values = VarBytes()
+            if lengthOnly {
+                try DeltaLengthByteArray.decode(src, count: count, appendingTo: &values)
+            } else {
+                try DeltaByteArray.decode(src, count: count, appendingTo: &values)
+            }
+            for i in 0..<count where values.offsets[i + 1] - values.offsets[i] != width {
+                throw ParquetDecodingError("value \(i) is \(values.offsets[i + 1] - values.offsets[i]) bytes in a FIXED_LEN_BYTE_ARRAY(\(width)) column")
+            }
+            fixed.append(contentsOf: values.bytes)
+        default:
+            throw ParquetDecodingError("\(lengthOnly ? "DELTA_LENGTH_BYTE_ARRAY" : "DELTA_BYTE_ARRAY") is not valid for \(physicalType)")
+        }
+    }
+
+    mutating func appendByteStreamSplit(_ src: UnsafeRawBufferPointer, count: Int) throws {
+        switch physicalType {
+        case .int32: try ByteStreamSplit.decode(src, count: count, appendingTo: &int32s)
+        case .int64: try ByteStreamSplit.decode(src, count: count, appendingTo: &int64s)
+        case .float: try ByteStreamSplit.decode(src, count: count, appendingTo: &floats)
+        case .double: try ByteStreamSplit.decode(src, count: count, appendingTo: &doubles)
+        case .fixedLenByteArray: try ByteStreamSplit.decode(src, width: width, count: count, appendingTo: &fixed)
+        default: throw ParquetDecodingError("BYTE_STREAM_SPLIT is not valid for \(physicalType)")
+        }
+    }
+
+    /// Appends booleans from hybrid-decoded bits.
+    mutating func appendBits(_ bits: UnsafeBufferPointer<UInt32>) {
+        bools.reserveCapacity(bools.count + bits.count)
+        for b in bits { bools.append(b != 0) }
+    }
+
+    // MARK: Dictionary
+
+    /// Appends `dictionary[i]` for every index; throws on an index past the dictionary.
+    mutating func appendGathered(from dictionary: PhysicalValues, indices: UnsafeBufferPointer<UInt32>) throws {
+        let size = dictionary.count
+        var maxIndex: UInt32 = 0
+        for i in indices where i > maxIndex { maxIndex = i }
+        guard indices.isEmpty || Int(maxIndex) < size else {
+            throw ParquetDecodingError("dictionary index \(maxIndex) is past the end of the \(size)-entry dictionary")
+        }
+        switch physicalType {
+        case .boolean: Self.gather(dictionary.bools, indices, into: &bools)
+        case .int32: Self.gather(dictionary.int32s, indices, into: &int32s)
+        case .int64, .int96: Self.gather(dictionary.int64s, indices, into: &int64s)
+        case .float: Self.gather(dictionary.floats, indices, into: &floats)
+        case .double: Self.gather(dictionary.doubles, indices, into: &doubles)
+        case .byteArray:
+            let dict = dictionary.bytes
+            var total = 0
+            dict.offsets.withUnsafeBufferPointer { offsets in
+                for i in indices { total += offsets[Int(i) + 1] - offsets[Int(i)] }
+            }
+            guard total <= DecodingLimits.maxPageBytes else {
+                throw ParquetDecodingError("dictionary-encoded page expands to more than \(DecodingLimits.maxPageBytes) bytes")
+            }
+            bytes.bytes.reserveCapacity(bytes.bytes.count + total)
+            bytes.offsets.reserveCapacity(bytes.offsets.count + indices.count)
+            var end = bytes.bytes.count
+            dict.offsets.withUnsafeBufferPointer { offsets in
+                dict.bytes.withUnsafeBufferPointer { source in
+                    for i in indices {
+                        let from = offsets[Int(i)], to = offsets[Int(i) + 1]
+                        if to > from { bytes.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[from..<to])) }
+                        end += to - from
+                        bytes.offsets.append(end)
+                    }
+                }
+            }
+        default:
+            let w = width
+            fixed.reserveCapacity(fixed.count + indices.count * w)
+            dictionary.fixed.withUnsafeBufferPointer { source in
+                for i in indices {
+                    fixed.append(contentsOf: UnsafeBufferPointer(rebasing: source[(Int(i) * w)..<(Int(i) * w + w)]))
+                }
+            }
+        }
+    }
+
+    private static func gather<T>(_ dictionary: [T], _ indices: UnsafeBufferPointer<UInt32>, into out: inout [T]) {
+        out.reserveCapacity(out.count + indices.count)
+        dictionary.withUnsafeBufferPointer { dict in
+            for i in indices { out.append(dict[Int(i)]) }
+        }
+    }
+
+    // MARK: Nulls
+
+    /// Moves the `dense` values appended since `start` to their row positions among `levels.count`
+    /// rows, leaving placeholders where `levels[i] != maxLevel`.
+    mutating func spread(from start: Int, dense: Int, levels: UnsafeBufferPointer<UInt32>, maxLevel: UInt32) {
+        let n = levels.count
+        guard dense < n else { return }
+        switch physicalType {
+        case .boolean: Self.spread(&bools, start: start, dense: dense, levels: levels, maxLevel: maxLevel, zero: false)
+        case .int32: Self.spread(&int32s, start: start, dense: dense, levels: levels, maxLevel: maxLevel, zero: 0)
+        case .int64, .int96: Self.spread(&int64s, start: start, dense: dense, levels: levels, maxLevel: maxLevel, zero: 0)
+        case .float: Self.spread(&floats, start: start, dense: dense, levels: levels, maxLevel: maxLevel, zero: 0)
+        case .double: Self.spread(&doubles, start: start, dense: dense, levels: levels, maxLevel: maxLevel, zero: 0)
+        case .byteArray:
+            bytes.offsets.append(contentsOf: repeatElement(0, count: n - dense))
+            bytes.offsets.withUnsafeMutableBufferPointer { offsets in
+                var k = dense
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    offsets[start + i + 1] = offsets[start + k]
+                    if levels[i] == maxLevel { k -= 1 }
+                }
+            }
+        default:
+            let w = width
+            fixed.append(contentsOf: repeatElement(0, count: (n - dense) * w))
+            fixed.withUnsafeMutableBufferPointer { buffer in
+                var k = dense
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let to = (start + i) * w
+                    if levels[i] == maxLevel {
+                        k -= 1
+                        let from = (start + k) * w
+                        if from != to { for b in 0..<w { buffer[to + b] = buffer[from + b] } }
+                    } else {
+                        for b in 0..<w { buffer[to + b] = 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func spread<T>(_ a: inout [T], start: Int, dense: Int, levels: UnsafeBufferPointer<UInt32>,
+                                  maxLevel: UInt32, zero: T) {
+        let n = levels.count
+        a.append(contentsOf: repeatElement(zero, count: n - dense))
+        a.withUnsafeMutableBufferPointer { buffer in
+            var k = dense
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                if levels[i] == maxLevel {
+                    k -= 1
+                    buffer[start + i] = buffer[start + k]
+                } else {
+                    buffer[start + i] = zero
+                }
+            }
+        }
+    }
+}
