@@ -46,6 +46,12 @@ public struct Snapshot: Sendable {
         let pruner = FilePruner(schema: columnar, partitionColumns: Set(metadata.partitionColumns))
         return files.filter { pruner.mayMatch(predicate, file: $0) }
     }
+
+    /// Whether `file` may hold rows matching `predicate` (partition values, then statistics).
+    public func mayMatch(_ predicate: ScanPredicate, file: AddFile) throws -> Bool {
+        let pruner = FilePruner(schema: try schema.columnarSchema(), partitionColumns: Set(metadata.partitionColumns))
+        return pruner.mayMatch(predicate, file: file)
+    }
 }
 
 /// Accumulates actions in log order into a snapshot.

@@ -1,1 +1,0 @@
-// The CDC writer lands here (issue 5).
