@@ -40,6 +40,9 @@ struct Compact: AsyncParsableCommand {
     @Option(help: "Explain how this key (comma-separated values for a composite key) was resolved.") var explain: String?
     @Option(name: .customLong("target-file-size"), help: "Target data file size in bytes (default 128 MiB).")
     var targetFileSize: Int = 128 << 20
+    @Option(name: .customLong("memory-budget"),
+            help: "Memory budget of a round, e.g. 512M or 2G (default 2G): larger backlogs are applied in several commits.")
+    var memoryBudget: String = "2G"
 
     func validate() throws {
         if !all && table == nil { throw ValidationError("pass --table SCHEMA.TABLE (or --all)") }
@@ -47,6 +50,7 @@ struct Compact: AsyncParsableCommand {
         if let table, table.split(separator: ".").count != 2 { throw ValidationError("--table must be SCHEMA.TABLE, got '\(table)'") }
         if targetFileSize < 1024 { throw ValidationError("--target-file-size must be at least 1024 bytes") }
         if let every { _ = try Self.parseDuration(every) }
+        _ = try Self.parseBytes(memoryBudget)
     }
 
     func run() async throws {
@@ -77,6 +81,7 @@ struct Compact: AsyncParsableCommand {
         options.dryRun = dryRun
         options.explainKey = explain
         options.targetFileSize = targetFileSize
+        options.memoryBudget = try Self.parseBytes(memoryBudget)
         let fileSchema = try schema.map { path -> ChangeFileSchema in
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read schema file \(path)") }
             return try ChangeFileSchema.parse(Array(data), source: path)
@@ -138,6 +143,17 @@ struct Compact: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// `1048576`, `512K`, `64M`, `2G` (binary units).
+    static func parseBytes(_ text: String) throws -> Int64 {
+        let units: [(String, Int64)] = [("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40)]
+        for (suffix, scale) in units where text.uppercased().hasSuffix(suffix) || text.uppercased().hasSuffix(suffix + "B") {
+            let digits = text.uppercased().hasSuffix("B") ? text.dropLast(2) : text.dropLast(1)
+            if let v = Int64(digits), v > 0, v < Int64.max / scale { return v * scale }
+        }
+        if let v = Int64(text), v > 0 { return v }
+        throw ValidationError("--memory-budget: '\(text)' is not a size like 512M or 2G")
     }
 
     /// `500ms`, `30s`, `5m`, `1h`, or plain seconds.
