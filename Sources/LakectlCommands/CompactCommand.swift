@@ -22,12 +22,12 @@ struct Compact: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The lake: a folder path or file:// URL.") var lakeURL: String
+    @Argument(help: "The lake: a folder path, file:// or s3:// URL.") var lakeURL: String
     @Option(help: "The table, SCHEMA.TABLE.") var table: String?
     @Option(help: "Primary-key columns, comma-separated (default: the table's, or the schema file's).") var key: String?
     @Option(name: .customLong("partition-by"), help: "Partition a new table by COL or COL:year|month|day|hour (repeatable).")
     var partitionBy: [String] = []
-    @Option(help: "An AWS DMS folder to read changes from (path or file:// URL; with --all, the folder holding <schema>/<table>/ folders).")
+    @Option(help: "An AWS DMS folder to read changes from (path, file:// or s3:// URL; with --all, the folder holding <schema>/<table>/ folders).")
     var from: String?
     @Option(help: "A JSON schema file describing the change files' columns, key, op, timestamp, sequence and before-image columns.")
     var schema: String?
@@ -43,6 +43,7 @@ struct Compact: AsyncParsableCommand {
     @Option(name: .customLong("memory-budget"),
             help: "Memory budget of a round, e.g. 512M or 2G (default 2G): larger backlogs are applied in several commits.")
     var memoryBudget: String = "2G"
+    @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if !all && table == nil { throw ValidationError("pass --table SCHEMA.TABLE (or --all)") }
@@ -74,7 +75,7 @@ struct Compact: AsyncParsableCommand {
     }
 
     private func runOnce() async throws {
-        let lake = try Self.openStore(lakeURL)
+        let lake = try openStore(lakeURL)
         var options = CompactOptions()
         options.keyColumns = key.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         options.partitionBy = try partitionBy.map { try PartitionSpec(parsing: $0) }
@@ -87,7 +88,7 @@ struct Compact: AsyncParsableCommand {
             return try ChangeFileSchema.parse(Array(data), source: path)
         }
         var targets: [(name: String, source: (any ChangeSource)?)] = []
-        let fromStore = try from.map { try Self.openStore($0) }
+        let fromStore = try from.map { try openStore($0) }
         if all {
             if let fromStore {
                 for schemaFolder in try await fromStore.listAll(prefix: "", delimiter: "/").prefixes where !schemaFolder.hasPrefix("_") {
@@ -166,15 +167,9 @@ struct Compact: AsyncParsableCommand {
         throw ValidationError("--every: '\(text)' is not a duration like 30s, 5m or 1h")
     }
 
-    /// A local folder (path or file:// URL). S3 URLs arrive with LakeS3's store factory.
-    static func openStore(_ url: String) throws -> any ObjectStore {
-        if url.hasPrefix("s3://") {
-            throw ValidationError("\(url): s3:// lakes are not supported by compact yet; use a local folder")
-        }
-        var path = url
-        if path.hasPrefix("file://") { path.removeFirst("file://".count) }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return LocalFolderStore(path: path)
+    /// A store for a lake or DMS URL (StoreFactory: a path, file:// or s3://).
+    func openStore(_ url: String) throws -> any ObjectStore {
+        try store.open(url)
     }
 }
 

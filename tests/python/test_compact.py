@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from compact_oracle import Stream, table_rows, write_schema
+from compact_oracle import Stream, normalise, table_rows, write_schema
 
 TABLE = "public.orders"
 
@@ -152,3 +152,26 @@ def test_memory_budget_splits_a_backlog_into_rounds(lakectl, tmp_path):
     summary = __import__("json").loads(out.stdout)
     assert summary["rounds"] == 4 and summary["sourceFiles"] == 4
     assert table_rows(table_path(lake)) == stream.expected()
+
+
+def test_dms_folder_and_lake_on_s3(lakectl, s3_env, s3_prefix, tmp_path):
+    """The DMS folder and the lake both on the test S3 server; deltalake reads the table from S3."""
+    import boto3
+    env = {k: v for k, v in s3_env.items() if k.startswith("AWS_")}
+    s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=env["AWS_REGION"])
+    bucket = s3_env["bucket"]
+    prefix = s3_prefix[len(f"s3://{bucket}/"):]
+    schema = tmp_path / "schema.json"
+    write_schema(schema)
+    stream = Stream(seed=31)
+    for i in range(3):
+        s3.put_object(Bucket=bucket, Key=f"{prefix}/dms/public/orders/{cdc_name(i)}", Body=stream.batch(50).encode())
+        lakectl("compact", f"{s3_prefix}/lake", "--table", TABLE, "--from", f"{s3_prefix}/dms/public/orders",
+                "--schema", schema, "--partition-by", "region", env=env, check=True)
+    from deltalake import DeltaTable
+    options = {"AWS_ENDPOINT_URL": env["AWS_ENDPOINT_URL"], "AWS_ALLOW_HTTP": "true", "AWS_REGION": env["AWS_REGION"],
+               "AWS_ACCESS_KEY_ID": env["AWS_ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY": env["AWS_SECRET_ACCESS_KEY"]}
+    dt = DeltaTable(f"{s3_prefix}/lake/tables/public/orders", storage_options=options)
+    assert dt.version() == 3
+    assert normalise(dt.to_pyarrow_table()) == stream.expected()
