@@ -33,13 +33,15 @@ def snapshot(root, skip):
 
 @pytest.fixture
 def sandbox(tmp_path):
-    """tmp_path/sandbox/lake is the lake; anything new in tmp_path outside the lake is a failure."""
-    lake = tmp_path / "sandbox" / "lake"
-    lake.parent.mkdir()
-    before = snapshot(tmp_path, lake)
+    """tmp_path/watched/sandbox/lake is the lake; anything new under watched/ outside the lake is a failure
+    (`../` and `../../` from the lake land there). Test inputs live directly in tmp_path."""
+    watched = tmp_path / "watched"
+    lake = watched / "sandbox" / "lake"
+    lake.parent.mkdir(parents=True)
+    before = snapshot(watched, lake)
 
     def check():
-        after = snapshot(tmp_path, lake)
+        after = snapshot(watched, lake)
         assert after - before == set(), f"written outside the lake root: {sorted(after - before)[:5]}"
     yield lake, check
     check()
