@@ -174,6 +174,13 @@ public struct ParquetReader: Sendable {
             for try await (position, column) in tasks { result[position] = column }
             return result.compactMap { $0 }
         }
+        // ColumnBatch's preconditions must hold for any input; check them as errors first.
+        guard columns.count == schema.fields.count else {
+            throw ParquetError.corruptMetadata("\(name): row group \(index): a column chunk has no metadata")
+        }
+        for (field, column) in zip(schema.fields, columns) where column.count != rowCount || column.storage.kind != field.type.storageKind {
+            throw ParquetError.corruptPage("\(name): row group \(index), column \(field.name): \(column.count) values for \(rowCount) rows")
+        }
         return ColumnBatch(schema: schema, columns: columns, rowCount: rowCount)
     }
 
