@@ -19,7 +19,8 @@ enum Gzip {
             defer { inflateEnd(&stream) }
             var status: Int32 = Z_OK
             try bytes.withUnsafeBufferPointer { input in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + consumed)
+                guard let base = input.baseAddress else { return }
+                stream.next_in = UnsafeMutablePointer(mutating: base + consumed)
                 stream.avail_in = UInt32(input.count - consumed)
                 repeat {
                     try chunk.withUnsafeMutableBufferPointer { buffer in
@@ -39,7 +40,7 @@ enum Gzip {
                 consumed = input.count - Int(stream.avail_in)
             }
             // Trailing zero padding after the last member is tolerated.
-            if bytes[consumed...].allSatisfy({ $0 == 0 }) { break }
+            if consumed >= bytes.count || bytes[consumed...].allSatisfy({ $0 == 0 }) { break }
         }
         return out
     }
