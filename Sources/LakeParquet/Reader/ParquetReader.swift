@@ -125,14 +125,20 @@ public struct ParquetReader: Sendable {
         return try await readRowGroup(index, selected)
     }
 
-    /// Reads every row group (or those `filter` keeps) as one batch per row group.
+    /// Reads every row group (or those the predicates may match) as one batch per row group, all in
+    /// memory at once; use ``readRowGroup(_:columns:)`` to stream.
     public func readBatches(columns names: [String]? = nil, where predicates: [ColumnPredicate] = []) async throws -> [ColumnBatch] {
         let selected = try projection(names)
-        var batches: [ColumnBatch] = []
-        for g in try rowGroups(matching: predicates) {
-            batches.append(try await readRowGroup(g, selected))
+        let groups = try rowGroups(matching: predicates)
+        // Row groups decode concurrently (their columns do too); results keep file order.
+        return try await withThrowingTaskGroup(of: (Int, ColumnBatch).self) { tasks in
+            for (position, g) in groups.enumerated() {
+                tasks.addTask { (position, try await self.readRowGroup(g, selected)) }
+            }
+            var batches = [ColumnBatch?](repeating: nil, count: groups.count)
+            for try await (position, batch) in tasks { batches[position] = batch }
+            return batches.compactMap { $0 }
         }
-        return batches
     }
 
     func readRowGroup(_ index: Int, _ selected: [ParquetColumnDescriptor]) async throws -> ColumnBatch {
