@@ -3,7 +3,7 @@ import LakeCodecs
 /// Decompresses pages with the codec a column chunk names.
 struct PageDecompressor: Sendable {
     let parquetCodec: ParquetCodec
-    private let codec: PendingCodec?
+    private let codec: CompressionCodec?
     private let lz4Raw: Bool
 
     /// - Throws: ``ParquetError/unsupported(_:)`` for codecs lakectl has no implementation of.
