@@ -186,6 +186,8 @@ func plainByteArrays(_ values: [String]) -> [UInt8] {
     _ = try int96.withUnsafeBytes { try PlainDecoder.decodeInt96Timestamps($0, count: 1, appendingTo: &micros) }
     #expect(micros == [86_400_000_000 + 1_500_000])
     #expect(PlainDecoder.int96ToMicros(julianDay: 2_440_587, nanosOfDay: 0) == -86_400_000_000)
+    // int96_from_spark.parquet's last value: before year -290000, beyond Int64 microseconds.
+    #expect(PlainDecoder.int96ToMicros(julianDay: -105_862_232, nanosOfDay: -32_509_551_616_000) == nil)
 }
 
 @Test func byteStreamSplitDecodes() throws {
