@@ -3,6 +3,7 @@ import DeltaLog
 import Foundation
 import LakeColumnar
 import LakeParquet
+import LakeS3
 
 /// `lakectl scan TABLE`: prints or writes the rows of a table version.
 struct ScanCommand: AsyncParsableCommand {
@@ -109,7 +110,8 @@ enum ParquetOutput {
 /// Reads a Parquet input file as batches of the table's schema.
 enum ParquetTableInput {
     static func read(path: String, schema: Schema) async throws -> [ColumnBatch] {
-        let reader = try await ParquetReader.open(path: path)
+        let (store, key) = try StoreFactory.locate(path)
+        let reader = try await ParquetReader.open(ObjectStoreSource(store: store, key: key))
         // Only the table's columns; their types are checked (and widened) by the data-file writer.
         return try await reader.readBatches(columns: schema.names.filter { reader.column(named: $0) != nil })
     }
