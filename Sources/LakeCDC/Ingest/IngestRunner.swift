@@ -284,6 +284,8 @@ public final class IngestRunner {
             case .needsSchemaFlush(let t):
                 try await writer.flush(t, reason: .schemaChange)
                 continue
+            case .noEvent:
+                break
             case .skipped:
                 summary.eventsRead += 1
                 summary.eventsSkipped += 1
@@ -335,8 +337,9 @@ public final class IngestRunner {
 
     private func writeQuarantine() async throws {
         guard !quarantine.isEmpty else { return }
-        let key = "quarantine/" + writer.fileKey(TableID(schema: "-", table: "-"), firstCommitTs: 0, ext: "jsonl")
-            .split(separator: "/").last.map(String.init)!
+        let name = writer.fileKey(TableID(schema: "-", table: "-"), firstCommitTs: 0, ext: "jsonl")
+            .split(separator: "/").last.map(String.init) ?? "quarantine.jsonl"
+        let key = "quarantine/" + name
         try await writer.store.put(key, bytes: quarantine)
         summary.quarantineFile = key
         quarantine = []

@@ -42,6 +42,8 @@ enum DMSCSVEncoder {
                     if case .decimal(_, let s) = type { TypedText.appendDecimal(v[row], scale: s, &out) } else { out.append(contentsOf: String(v[row]).utf8) }
                 case .bytes(let v):
                     if type == .binary {
+                        // An empty value must be quoted: an empty unquoted field is NULL.
+                        if v[row].isEmpty { out.append(contentsOf: [0x22, 0x22]) }
                         for b in v[row] { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)]) }
                     } else {
                         appendQuoted(v[row], &out, forceIfEmpty: true)
