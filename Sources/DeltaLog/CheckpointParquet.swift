@@ -350,6 +350,11 @@ enum CheckpointParquet {
         var out = LeafBuffer()
         var dictionary: [JSONValue] = []
         let total = Int(meta.numValues)
+        // Values can never outnumber what the chunk's bytes could encode at one bit each (RLE aside,
+        // levels for a million rows fit in a few bytes, so bound by a generous constant too).
+        guard total >= 0, total <= max(Int(meta.totalCompressedSize) * 8, 1 << 24) else {
+            throw DeltaLogError("column \(meta.pathInSchema.joined(separator: ".")) claims \(total) values")
+        }
         while out.defs.count < total && offset < end {
             let (header, headerLength) = try PageHeader.decode(bytes[offset..<end])
             let start = offset + headerLength
@@ -367,6 +372,7 @@ enum CheckpointParquet {
                 guard let h = header.dataPageHeader else { throw DeltaLogError("data page without header") }
                 let data = try decompress(body, codec: meta.codec, size: Int(header.uncompressedPageSize))
                 let count = Int(h.numValues)
+                guard count >= 0, count <= total - out.defs.count else { throw DeltaLogError("page claims \(count) values") }
                 var pos = 0
                 let reps = leaf.repLevel > 0 ? try readLevels(data, &pos, count: count, maxLevel: leaf.repLevel, prefixed: nil)
                                              : [UInt32](repeating: 0, count: count)
@@ -379,6 +385,7 @@ enum CheckpointParquet {
             case .dataPageV2:
                 guard let h = header.dataPageHeaderV2 else { throw DeltaLogError("data page v2 without header") }
                 let count = Int(h.numValues)
+                guard count >= 0, count <= total - out.defs.count else { throw DeltaLogError("page claims \(count) values") }
                 let repLength = Int(h.repetitionLevelsByteLength), defLength = Int(h.definitionLevelsByteLength)
                 guard repLength >= 0, defLength >= 0, repLength + defLength <= body.count else { throw DeltaLogError("invalid v2 level lengths") }
                 var pos = 0

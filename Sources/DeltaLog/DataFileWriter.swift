@@ -108,13 +108,19 @@ public struct DataFileWriter: Sendable {
                 throw DeltaLogError("the data has no column \(field.name) (table columns: \(schema.names.joined(separator: ", ")))")
             }
             let given = batch.schema.fields[index].type
+            var column = batch.columns[index]
             var compatible = given == field.type
             // Wall-clock timestamps load into UTC timestamp columns unchanged (the table chose UTC).
             if case .timestamp = given, case .timestamp = field.type { compatible = true }
-            guard compatible else {
-                throw DeltaLogError("column \(field.name) is \(given) in the data but \(field.type) in the table")
+            if !compatible {
+                switch (given, field.type) {
+                case (.int8, .int16), (.int8, .int32), (.int8, .int64), (.int16, .int32), (.int16, .int64), (.int32, .int64),
+                     (.float32, .float64):
+                    column = try BatchOps.conform(column, to: field.type, name: field.name, file: "the data")
+                default:
+                    throw DeltaLogError("column \(field.name) is \(given) in the data but \(field.type) in the table")
+                }
             }
-            let column = batch.columns[index]
             if !field.nullable, column.nullCount > 0 {
                 throw DeltaLogError("column \(field.name) is not nullable but the data has \(column.nullCount) null value(s)")
             }

@@ -8,7 +8,7 @@ public struct Lakectl: AsyncParsableCommand {
         commandName: "lakectl",
         abstract: "Keep an analytics copy of operational databases in an S3 data lake, exactly once.",
         version: version,
-        subcommands: [ConvertCommand.self, DebugCommand.self, ParquetCommand.self, TableCommand.self, ScanCommand.self, Ingest.self]
+        subcommands: [Compact.self, ConvertCommand.self, DebugCommand.self, ParquetCommand.self, TableCommand.self, ScanCommand.self, Ingest.self]
     )
 
     public init() {}

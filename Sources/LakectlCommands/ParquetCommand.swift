@@ -277,13 +277,13 @@ struct ParquetReadBench: AsyncParsableCommand {
     @Argument(help: "A Parquet file.")
     var file: String
 
-    @Option(help: "Repetitions; the best time is printed.")
-    var repeat_: Int = 1
+    @Option(name: .customLong("repeat"), help: "Repetitions; the best time is printed.")
+    var repetitions: Int = 1
 
     func run() async throws {
         var best = Double.infinity
         var rows = 0
-        for _ in 0..<max(repeat_, 1) {
+        for _ in 0..<max(repetitions, 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             let reader = try await ParquetInput.open(file)
             let batches = try await reader.readBatches()

@@ -357,3 +357,146 @@ def test_concurrent_processes_commit_every_version_once(lakectl_bin, tmp_path):
     assert versions == list(range(writers * commits + 1))
     columns = [c["name"] for c in SCHEMA["columns"]]
     assert _rows(dt.to_pyarrow_table(), columns) == _oracle_rows(all_rows, columns)
+
+
+def test_lakectl_checkpoints_replace_the_json_for_deltalake(lakectl, tmp_path):
+    """With the JSON before a lakectl checkpoint deleted, delta-rs (and lakectl) still load the
+    same table from the checkpoint alone: files, txn versions, metadata, protocol, rows."""
+    import shutil
+    table = tmp_path / "t"
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    lakectl("table", "create", table, "--schema", schema, "--partition-by", "region", check=True)
+    for i in range(1, 13):
+        f = tmp_path / f"b{i}.jsonl"
+        _write_jsonl(f, [_row(i, REGIONS[i % len(REGIONS)])])
+        lakectl("table", "append", table, f, "--txn-app-id", "app", "--txn-version", i, check=True)
+    f = tmp_path / "ow.jsonl"
+    _write_jsonl(f, [_row(100, "eu")])
+    lakectl("table", "append", table, f, "--mode", "overwrite", "--where", "region=eu", check=True)
+    assert (table / "_delta_log" / "00000000000000000010.checkpoint.parquet").exists()
+    assert json.loads((table / "_delta_log" / "_last_checkpoint").read_text())["version"] == 10
+    pruned = tmp_path / "pruned"
+    shutil.copytree(table, pruned)
+    for v in range(10):
+        (pruned / "_delta_log" / f"{v:020d}.json").unlink()
+    columns = [c["name"] for c in SCHEMA["columns"]]
+    full, cut = DeltaTable(str(table)), DeltaTable(str(pruned))
+    assert cut.version() == full.version()
+    assert cut.transaction_version("app") == full.transaction_version("app") == 12
+    assert cut.metadata().partition_columns == ["region"]
+    for v in range(10, full.version() + 1):
+        want = _deltalake_rows(table, v, columns)
+        assert _deltalake_rows(pruned, v, columns) == want
+        assert _lakectl_rows(lakectl, tmp_path, pruned, v, columns) == want
+    # lakectl cannot (and says so) load a version the checkpoint does not cover.
+    out = lakectl("scan", pruned, "--version", 3)
+    assert out.returncode != 0 and "version" in out.stderr
+
+
+def test_timestamp_ntz_opt_in(lakectl, tmp_path):
+    table = tmp_path / "ntz"
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"columns": [{"name": "id", "type": "long"}, {"name": "at", "type": "timestamp_ntz"}]}))
+    # Default: stored as UTC timestamp, protocol 1/2.
+    lakectl("table", "create", tmp_path / "utc", "--schema", schema, check=True)
+    assert DeltaTable(str(tmp_path / "utc")).protocol().min_reader_version == 1
+    assert "timestamp_ntz" not in DeltaTable(str(tmp_path / "utc")).schema().to_json()
+    lakectl("table", "create", table, "--schema", schema, "--timestamp-ntz", check=True)
+    f = tmp_path / "rows.jsonl"
+    _write_jsonl(f, [{"id": 1, "at": "2024-03-01T12:34:56.123456"}, {"id": 2, "at": None}])
+    lakectl("table", "append", table, f, check=True)
+    dt = DeltaTable(str(table))
+    p = dt.protocol()
+    assert (p.min_reader_version, p.min_writer_version) == (3, 7)
+    assert "timestampNtz" in p.reader_features and "timestampNtz" in p.writer_features
+    t = dt.to_pyarrow_table()
+    assert t.schema.field("at").type == pa.timestamp("us")
+    assert _rows(t, ["id", "at"]) == _lakectl_rows(lakectl, tmp_path, table, 1, ["id", "at"])
+    assert sorted(r["at"] for r in t.to_pylist() if r["at"]) == [datetime.datetime(2024, 3, 1, 12, 34, 56, 123456)]
+
+
+def test_time_travel_by_timestamp_and_vacuum(lakectl, tmp_path):
+    import time
+    table = tmp_path / "tt"
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    lakectl("table", "create", table, "--schema", schema, check=True)
+    stamps = []
+    for i in range(1, 4):
+        time.sleep(0.05)
+        f = tmp_path / f"b{i}.jsonl"
+        _write_jsonl(f, [_row(i, "eu")])
+        lakectl("table", "append", table, f, "--mode", "overwrite" if i == 3 else "append", check=True)
+        stamps.append(int((table / "_delta_log" / f"{i:020d}.json").stat().st_mtime * 1000))
+    columns = [c["name"] for c in SCHEMA["columns"]]
+    for v, ms in enumerate(stamps, start=1):
+        out = tmp_path / f"at{v}.parquet"
+        lakectl("scan", table, "--timestamp", ms, "--format", "parquet", "--output", out, check=True)
+        ref = DeltaTable(str(table))
+        ref.load_as_version(datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc))
+        assert _rows(pq.read_table(out), columns) == _rows(ref.to_pyarrow_table(), columns)
+        assert _rows(pq.read_table(out), columns) == _deltalake_rows(table, v, columns)
+    # Vacuum: dry run by default; with zero retention and no grace the two removed files go.
+    before = sorted(p for p in table.rglob("*.parquet") if "_delta_log" not in p.parts)
+    dry = lakectl("table", "vacuum", table, "--retain-hours", 0, "--grace-minutes", 0, check=True)
+    assert "would delete 2 files" in dry.stdout
+    assert sorted(p for p in table.rglob("*.parquet") if "_delta_log" not in p.parts) == before
+    done = lakectl("table", "vacuum", table, "--retain-hours", 0, "--grace-minutes", 0, "--execute", check=True)
+    assert "deleted 2 files" in done.stdout
+    assert _deltalake_rows(table, 3, columns) == _lakectl_rows(lakectl, tmp_path, table, 3, columns)
+    assert len(DeltaTable(str(table)).file_uris()) == 1
+    # The default retention (7 days) keeps everything recent.
+    assert "would delete 0 files" in lakectl("table", "vacuum", table, check=True).stdout
+
+
+def test_conflicting_concurrent_overwrites_fail_cleanly(lakectl_bin, tmp_path):
+    """Whole-table overwrites racing: each either commits or fails with a conflict error that says
+    what to do; the table ends as exactly one winner's rows, and no version is written twice."""
+    table = tmp_path / "ow"
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    subprocess.run([lakectl_bin, "table", "create", table, "--schema", schema], check=True)
+    seed = tmp_path / "seed.jsonl"
+    _write_jsonl(seed, [_row(0, "eu")])
+    subprocess.run([lakectl_bin, "table", "append", table, seed], check=True)
+    procs = []
+    for w in range(6):
+        f = tmp_path / f"w{w}.jsonl"
+        _write_jsonl(f, [_row(w * 100 + k, "eu") for k in range(1, 3)])
+        procs.append(subprocess.Popen([lakectl_bin, "table", "append", table, f, "--mode", "overwrite"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    winners = []
+    for w, p in enumerate(procs):
+        out, err = p.communicate()
+        if p.returncode == 0:
+            winners.append((int(out.split("version ")[1].split(":")[0]), w))
+        else:
+            assert err.startswith("lakectl: ") and "conflict" in err.lower() and "help:" in err, err
+    assert winners
+    dt = DeltaTable(str(table))
+    assert dt.version() == 1 + len(winners)
+    assert sorted(v for v, _ in winners) == list(range(2, 2 + len(winners)))
+    last = max(winners)[1]
+    ids = sorted(r["id"] for r in dt.to_pyarrow_table().to_pylist())
+    assert ids == [last * 100 + 1, last * 100 + 2]
+
+
+def test_append_parquet_input(lakectl, tmp_path):
+    table = tmp_path / "pq"
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"columns": [{"name": "id", "type": "long", "nullable": False},
+                                              {"name": "region", "type": "string"}, {"name": "v", "type": "double"}]}))
+    lakectl("table", "create", table, "--schema", schema, "--partition-by", "region", check=True)
+    src = pa.table({"v": pa.array([1.5, None, 3.0], pa.float32()), "id": pa.array([1, 2, 3], pa.int32()),
+                    "region": ["a", None, "a"]})
+    f = tmp_path / "in.parquet"
+    pq.write_table(src, f, compression="none")
+    lakectl("table", "append", table, f, check=True)
+    got = _deltalake_rows(table, 1, ["id", "region", "v"])
+    assert got == sorted([(1, "a", 1.5), (2, None, None), (3, "a", 3.0)], key=repr)
+    assert _lakectl_rows(lakectl, tmp_path, table, 1, ["id", "region", "v"]) == got
+    # A file missing a table column is refused with a clear message.
+    pq.write_table(pa.table({"id": pa.array([9], pa.int64())}), tmp_path / "bad.parquet", compression="none")
+    out = lakectl("table", "append", table, tmp_path / "bad.parquet")
+    assert out.returncode != 0 and "no column region" in out.stderr

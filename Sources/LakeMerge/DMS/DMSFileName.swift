@@ -92,6 +92,9 @@ public struct DMSFileName: Sendable, Hashable, Comparable, CustomStringConvertib
         return ((days * 24 + hour) * 3600 + minute * 60 + second) * 10_000 + tenThousandths
     }
 
+    /// The file as a change-file reference.
+    public var ref: ChangeFileRef { ChangeFileRef(key: key, format: format == .csv ? .csv : .parquet, gzip: gzip) }
+
     public var isFullLoad: Bool {
         if case .load = kind { return true }
         return false

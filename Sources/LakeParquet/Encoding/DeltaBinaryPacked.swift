@@ -26,7 +26,7 @@ public enum DeltaBinaryPacked {
         guard count > 0 else { return cursor.pos }
         let perMiniblock = Int(blockSize / miniblocks)
         let miniblockCount = Int(miniblocks)
-        out.reserveCapacity(out.count + count)
+        out.reserveGrowing(count)
         out.append(T(truncatingIfNeeded: last))
         var produced = 1
         var scratch = [UInt64](repeating: 0, count: perMiniblock)

@@ -26,8 +26,8 @@ public enum DeltaByteArray {
                 throw ParquetDecodingError("DELTA_BYTE_ARRAY page expands to more than \(DecodingLimits.maxPageBytes) bytes")
             }
         }
-        out.bytes.reserveCapacity(out.bytes.count + total)
-        out.offsets.reserveCapacity(out.offsets.count + count)
+        out.bytes.reserveGrowing(total)
+        out.offsets.reserveGrowing(count)
         var previousStart = out.bytes.count
         for i in 0..<count {
             let prefix = Int(prefixes[i])

@@ -18,7 +18,7 @@ public enum DeltaLengthByteArray {
         }
         guard let base = src.baseAddress else { return header }
         out.bytes.append(contentsOf: UnsafeRawBufferPointer(start: base + header, count: total))
-        out.offsets.reserveCapacity(out.offsets.count + count)
+        out.offsets.reserveGrowing(count)
         var end = out.offsets[out.offsets.count - 1]
         for length in lengths {
             end += Int(length)

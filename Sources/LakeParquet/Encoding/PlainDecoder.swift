@@ -23,7 +23,7 @@ public enum PlainDecoder {
         guard count >= 0, needed <= src.count else {
             throw ParquetDecodingError("PLAIN BOOLEAN data holds \(src.count * 8 - bitOffset) values but \(count) were expected")
         }
-        out.reserveCapacity(out.count + count)
+        out.reserveGrowing(count)
         for i in 0..<count {
             let bit = bitOffset + i
             out.append(src[bit >> 3] & (1 << UInt8(bit & 7)) != 0)
@@ -51,16 +51,20 @@ public enum PlainDecoder {
             pos += 4 + length
         }
         let consumed = pos
-        out.offsets.reserveCapacity(out.offsets.count + count)
-        out.bytes.reserveCapacity(out.bytes.count + consumed - 4 * count)
-        pos = 0
-        var total = out.bytes.count
-        for _ in 0..<count {
-            let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
-            out.bytes.append(contentsOf: UnsafeRawBufferPointer(start: base + pos + 4, count: length))
-            total += length
-            out.offsets.append(total)
-            pos += 4 + length
+        let byteStart = out.bytes.count
+        out.offsets.reserveGrowing(count)
+        out.bytes.append(contentsOf: repeatElement(0, count: consumed - 4 * count))
+        out.bytes.withUnsafeMutableBytes { dst in
+            guard let to = dst.baseAddress else { return }
+            var pos = 0
+            var total = byteStart
+            for _ in 0..<count {
+                let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
+                (to + total).copyMemory(from: base + pos + 4, byteCount: length)
+                total += length
+                out.offsets.append(total)
+                pos += 4 + length
+            }
         }
         return consumed
     }
@@ -84,7 +88,7 @@ public enum PlainDecoder {
             if count == 0 { return 0 }
             throw ParquetDecodingError("PLAIN INT96 data holds \(src.count / 12) values but \(count) were expected")
         }
-        out.reserveCapacity(out.count + count)
+        out.reserveGrowing(count)
         for i in 0..<count {
             let nanos = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 12 * i, as: Int64.self))
             let julianDay = Int64(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 12 * i + 8, as: Int32.self)))
@@ -113,5 +117,15 @@ extension Array where Element: BitwiseCopyable & AdditiveArithmetic {
             guard let to = dst.baseAddress else { return }
             (to + start * MemoryLayout<Element>.stride).copyMemory(from: from, byteCount: count * MemoryLayout<Element>.stride)
         }
+    }
+}
+
+extension Array {
+    /// Makes room for `additional` more elements, growing geometrically: a plain
+    /// `reserveCapacity(count + n)` per page would reallocate (and copy) on every page.
+    @inlinable
+    mutating func reserveGrowing(_ additional: Int) {
+        let needed = count + additional
+        if needed > capacity { reserveCapacity(Swift.max(needed, capacity * 2)) }
     }
 }

@@ -37,6 +37,11 @@ struct ColumnChunkDecoder {
             throw ParquetDecodingError("the chunk holds \(expectedValues) values but its row group has \(expectedRows) rows")
         }
         values.reserve(min(expectedRows, 1 << 22))
+        if descriptor.physicalType == .byteArray {
+            // PLAIN pages hold at most their uncompressed size in value bytes; reserving it up front
+            // avoids regrowing (and re-faulting) the buffer page after page. Capped: it is the file's claim.
+            values.bytes.bytes.reserveCapacity(Int(min(max(meta.totalUncompressedSize, 0), 1 << 28)))
+        }
         var pos = 0
         var pageIndex = 0
         while rows < expectedValues {
@@ -103,11 +108,23 @@ struct ColumnChunkDecoder {
     private mutating func decodeDataPageV1(_ header: PageHeader, _ page: UnsafeRawBufferPointer, uncompressedSize: Int, remaining: Int) throws {
         guard let dataHeader = header.dataPageHeader else { throw ParquetDecodingError("data page without a data_page_header") }
         let count = try checkedCount(dataHeader.numValues, remaining: remaining, uncompressedSize: uncompressedSize)
+        if decompressor.isIdentity {
+            // Uncompressed: decode in place, no copy.
+            guard page.count == uncompressedSize else {
+                throw ParquetDecodingError("uncompressed page holds \(page.count) bytes but its header says \(uncompressedSize)")
+            }
+            try decodeDataPageV1Body(dataHeader, page, count: count)
+            return
+        }
         try decompressor.decompress(page, uncompressedSize: uncompressedSize, into: &pageBuffer)
         var buffer: [UInt8] = []
         swap(&buffer, &pageBuffer)
         defer { swap(&buffer, &pageBuffer) }
-        try buffer.withUnsafeBytes { data in
+        try buffer.withUnsafeBytes { try decodeDataPageV1Body(dataHeader, $0, count: count) }
+    }
+
+    private mutating func decodeDataPageV1Body(_ dataHeader: DataPageHeader, _ data: UnsafeRawBufferPointer, count: Int) throws {
+        do {
             var offset = 0
             var nonNull = count
             if descriptor.maxDefinitionLevel > 0 {

@@ -113,7 +113,7 @@ struct PhysicalValues {
 
     /// Appends booleans from hybrid-decoded bits.
     mutating func appendBits(_ bits: UnsafeBufferPointer<UInt32>) {
-        bools.reserveCapacity(bools.count + bits.count)
+        bools.reserveGrowing(bits.count)
         for b in bits { bools.append(b != 0) }
     }
 
@@ -142,22 +142,29 @@ struct PhysicalValues {
             guard total <= DecodingLimits.maxPageBytes else {
                 throw ParquetDecodingError("dictionary-encoded page expands to more than \(DecodingLimits.maxPageBytes) bytes")
             }
-            bytes.bytes.reserveCapacity(bytes.bytes.count + total)
-            bytes.offsets.reserveCapacity(bytes.offsets.count + indices.count)
-            var end = bytes.bytes.count
+            let byteStart = bytes.bytes.count
+            bytes.bytes.append(contentsOf: repeatElement(0, count: total))
+            bytes.offsets.reserveGrowing(indices.count)
+            var end = byteStart
             dict.offsets.withUnsafeBufferPointer { offsets in
-                dict.bytes.withUnsafeBufferPointer { source in
-                    for i in indices {
-                        let from = offsets[Int(i)], to = offsets[Int(i) + 1]
-                        if to > from { bytes.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[from..<to])) }
-                        end += to - from
-                        bytes.offsets.append(end)
+                dict.bytes.withUnsafeBytes { source in
+                    bytes.bytes.withUnsafeMutableBytes { target in
+                        guard let to = target.baseAddress else {
+                            for _ in indices { bytes.offsets.append(end) }
+                            return
+                        }
+                        for i in indices {
+                            let from = offsets[Int(i)], length = offsets[Int(i) + 1] - from
+                            if length > 0, let src = source.baseAddress { (to + end).copyMemory(from: src + from, byteCount: length) }
+                            end += length
+                            bytes.offsets.append(end)
+                        }
                     }
                 }
             }
         default:
             let w = width
-            fixed.reserveCapacity(fixed.count + indices.count * w)
+            fixed.reserveGrowing(indices.count * w)
             dictionary.fixed.withUnsafeBufferPointer { source in
                 for i in indices {
                     fixed.append(contentsOf: UnsafeBufferPointer(rebasing: source[(Int(i) * w)..<(Int(i) * w + w)]))
@@ -166,10 +173,18 @@ struct PhysicalValues {
         }
     }
 
-    private static func gather<T>(_ dictionary: [T], _ indices: UnsafeBufferPointer<UInt32>, into out: inout [T]) {
-        out.reserveCapacity(out.count + indices.count)
+    private static func gather<T: BitwiseCopyable>(_ dictionary: [T], _ indices: UnsafeBufferPointer<UInt32>, into out: inout [T]) {
+        guard let first = dictionary.first else { return }
+        let start = out.count
+        out.append(contentsOf: repeatElement(first, count: indices.count))
         dictionary.withUnsafeBufferPointer { dict in
-            for i in indices { out.append(dict[Int(i)]) }
+            out.withUnsafeMutableBufferPointer { target in
+                var k = start
+                for i in indices {
+                    target[k] = dict[Int(i)]
+                    k += 1
+                }
+            }
         }
     }
 

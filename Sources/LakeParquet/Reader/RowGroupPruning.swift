@@ -130,7 +130,7 @@ extension ParquetReader {
     static func deprecatedStatsUsable(_ d: ParquetColumnDescriptor) -> Bool {
         switch d.dataType {
         case .boolean?, .int8?, .int16?, .int32?, .int64?, .date?, .timestamp?, .float32?, .float64?: return !ColumnConversion.isUnsigned(d.element)
-        case .decimal?: return d.physicalType == .int32 || d.physicalType == .int64
+        case .decimal?: return !ColumnConversion.isUnsigned(d.element)  // signed order on every physical type
         default: return false
         }
     }

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Settings of one `lakectl compact` job.
+public struct CompactOptions: Sendable {
+    /// `--key`: the primary key; else the table's `lakectl.primaryKey`, else the schema file's `key`.
+    public var keyColumns: [String]?
+    /// `--partition-by`, used when the job creates the table.
+    public var partitionBy: [PartitionSpec] = []
+    /// Target size of written files (in-memory bytes per file; Parquet files come out smaller).
+    public var targetFileSize = 128 << 20
+    /// Plan only: list what would be read and written, change nothing.
+    public var dryRun = false
+    /// `--explain KEY`: report how this key (comma-separated values for a composite key) resolved.
+    public var explainKey: String?
+    /// Table files read at once (cores).
+    public var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Times a round is redone after losing a commit race to another writer.
+    public var maxRetries = 20
+
+    public init() {}
+}
+
+/// What one compact round did, printed per run and, with `--json`, as one JSON object.
+public struct CompactSummary: Sendable, Codable {
+    public var table: String
+    /// The committed table version (`nil`: nothing committed).
+    public var version: Int64?
+    public var dryRun = false
+    public var sourceFiles = 0
+    public var sourceBytes: Int64 = 0
+    public var changeRows = 0
+    public var keys = 0
+    public var rowsInserted = 0
+    public var rowsUpdated = 0
+    public var rowsDeleted = 0
+    public var filesRead = 0
+    public var bytesRead: Int64 = 0
+    public var filesAdded = 0
+    public var filesRemoved = 0
+    public var bytesAdded: Int64 = 0
+    public var bytesRemoved: Int64 = 0
+    /// Store requests the round made (dry run: would make), roughly: lists, gets, puts.
+    public var requests = 0
+    public var retries = 0
+    public var seconds = 0.0
+    /// `--explain` output lines.
+    public var explain: [String]?
+    /// `--dry-run`: the files the round would read.
+    public var plannedSourceFiles: [String]?
+    public var plannedTableFiles: [String]?
+    public var message: String?
+
+    public init(table: String) { self.table = table }
+
+    /// The one-paragraph human summary.
+    public var text: String {
+        if dryRun {
+            return "\(table): dry run: would apply \(sourceFiles) change file(s) (\(sourceBytes) bytes), read \(filesRead) table file(s) (\(bytesRead) bytes), about \(requests) store requests; nothing written"
+        }
+        guard let version else {
+            return "\(table): \(message ?? "nothing to do") (\(String(format: "%.2f", seconds)) s)"
+        }
+        return "\(table): version \(version): \(rowsInserted) inserted, \(rowsUpdated) updated, \(rowsDeleted) deleted from \(changeRows) changes in \(sourceFiles) file(s); files +\(filesAdded) -\(filesRemoved) (\(bytesAdded) bytes written, \(bytesRead) read) in \(String(format: "%.2f", seconds)) s"
+            + (retries > 0 ? " after \(retries) retr\(retries == 1 ? "y" : "ies")" : "")
+    }
+}

@@ -1,0 +1,210 @@
+import DeltaLog
+import Foundation
+import LakeColumnar
+import LakeObjectStore
+
+/// Applies change files to a Delta snapshot table, copy-on-write, exactly once.
+///
+/// One round:
+/// 1. load the table snapshot and the consumed-files record of this source from the last compact
+///    commit (`txn` appId `lakectl-compact:<source>`, the record in that commit's `commitInfo`);
+/// 2. list the source, keep the files not yet consumed, read them into a ``ChangeSet``;
+/// 3. resolve per key (``ChangeResolver``, the one statement of the rule);
+/// 4. find the live files that may hold a changed key (min/max statistics of the key; every file
+///    when they cannot tell), read them in parallel, drop the rows of changed keys;
+/// 5. write the kept rows of touched files and the new after-images, per partition, bin-packed to
+///    the target size, as new files (invisible until committed);
+/// 6. commit ONE version: removes of touched files, adds of new files, the `txn` and the updated
+///    consumed-files record. A crash before this leaves only orphan files (for vacuum); a commit race
+///    lost to another writer redoes the round from step 1 against the new snapshot.
+public struct Compactor: Sendable {
+    public let table: DeltaTable
+    /// `schema.table`, for messages.
+    public let name: String
+    public let source: any ChangeSource
+    public var options: CompactOptions
+
+    public init(table: DeltaTable, name: String, source: any ChangeSource, options: CompactOptions) {
+        self.table = table
+        self.name = name
+        self.source = source
+        self.options = options
+    }
+
+    /// The `txn` application id of this source.
+    public var appId: String { source.appId }
+
+    /// Runs one round, redoing it after a lost commit race (up to ``CompactOptions/maxRetries``).
+    public func run() async throws -> CompactSummary {
+        let started = Date()
+        var retries = 0
+        while true {
+            do {
+                var summary = try await round()
+                summary.retries = retries
+                summary.seconds = Date().timeIntervalSince(started)
+                return summary
+            } catch let conflict as DeltaConflictError {
+                retries += 1
+                guard retries <= options.maxRetries else {
+                    throw MergeError("\(name): lost the commit race \(retries) times in a row (\(conflict.message)); another compactor keeps committing — run again later")
+                }
+                // Another writer committed first; its files may be consumed now. Start over.
+                try await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...100_000_000))
+            } catch let error as DeltaLogError where error.message.contains("already exists") {
+                // Two compactors created the table at once; the loser simply continues with it.
+                retries += 1
+                guard retries <= options.maxRetries else { throw error }
+            }
+        }
+    }
+
+    func round() async throws -> CompactSummary {
+        var summary = CompactSummary(table: name)
+        summary.dryRun = options.dryRun
+        let existing: Snapshot? = (try await table.latestVersion()) == nil ? nil : try await table.snapshot()
+        summary.requests += 2
+        guard let pending = try await source.pending(table: table, snapshot: existing, name: name) else {
+            summary.message = "up to date: no new change files in \(source.description)"
+            return summary
+        }
+        summary.sourceFiles = pending.files.count
+        summary.sourceBytes = pending.bytes
+        summary.requests += 1 + pending.files.count / 1000
+
+        // The table's shape: from the table when it exists, else from the change files.
+        let layout = try tableLayout(existing, pending: pending)
+        if options.dryRun {
+            summary.plannedSourceFiles = pending.files
+            let files = existing?.files ?? []
+            summary.plannedTableFiles = files.map(\.path)
+            summary.filesRead = files.count
+            summary.bytesRead = files.reduce(0) { $0 + $1.size }
+            summary.requests += pending.files.count + files.count * 2 + 2
+            return summary
+        }
+
+        let changes = try await pending.read(layout.dataSchema, layout.key)
+        summary.requests += pending.files.count
+        summary.changeRows = changes.count
+        let resolution = try ChangeResolver.resolve(changes, keyColumns: layout.key)
+        summary.keys = resolution.keyCount
+        if let key = options.explainKey {
+            summary.explain = Explain.lines(resolution, keyText: key, dataSchema: layout.dataSchema)
+        }
+
+        let snapshot: Snapshot
+        if let existing {
+            snapshot = existing
+        } else {
+            try await DeltaTable.create(store: table.store, root: table.root, schema: layout.tableSchema,
+                                        partitionColumns: layout.partitionColumns,
+                                        configuration: ["lakectl.primaryKey": layout.key.joined(separator: ","),
+                                                        "lakectl.partitionBy": options.partitionBy.map(\.description).joined(separator: ",")],
+                                        name: name)
+            snapshot = try await table.snapshot()
+        }
+
+        let io = TableFiles(table: table, schema: layout.tableSchema, partitionColumns: layout.partitionColumns)
+        let apply = try await CopyOnWrite(io: io, layout: layout, resolution: resolution, options: options).apply(snapshot: snapshot)
+        summary.filesRead = apply.filesRead
+        summary.bytesRead = apply.bytesRead
+        summary.rowsInserted = apply.inserted
+        summary.rowsUpdated = apply.updated
+        summary.rowsDeleted = apply.deleted
+        summary.filesAdded = apply.adds.count
+        summary.filesRemoved = apply.removes.count
+        summary.bytesAdded = apply.adds.reduce(0) { $0 + $1.size }
+        summary.bytesRemoved = apply.removes.reduce(0) { $0 + $1.size }
+        summary.requests += apply.filesRead * 2 + apply.adds.count
+
+        let txnVersion = pending.txnVersion
+        var tx = try await table.startTransaction(operation: "MERGE", snapshot: snapshot)
+        for file in apply.removes { tx.remove(file) }
+        tx.add(contentsOf: apply.adds)
+        tx.setTransaction(appId: appId, version: txnVersion)
+        tx.readFiles = Set(apply.readPaths)
+        tx.readWholeTable = apply.readWholeTable
+        var parameters = pending.parameters
+        parameters["lakectl.appId"] = appId
+        parameters["lakectl.txnVersion"] = String(txnVersion)
+        let predicate: [String] = layout.key.map { "target.\($0) = source.\($0)" }
+        parameters["mergePredicate"] = predicate.joined(separator: " AND ")
+        tx.parameters = parameters
+        tx.metrics = [
+            "numSourceRows": String(changes.count),
+            "numTargetRowsInserted": String(apply.inserted),
+            "numTargetRowsUpdated": String(apply.updated),
+            "numTargetRowsDeleted": String(apply.deleted),
+            "numTargetFilesAdded": String(apply.adds.count),
+            "numTargetFilesRemoved": String(apply.removes.count),
+            "numTargetBytesAdded": String(summary.bytesAdded),
+            "numTargetBytesRemoved": String(summary.bytesRemoved),
+        ]
+        let result = try await tx.commit()
+        summary.requests += 1
+        summary.version = result.version
+        return summary
+    }
+
+    /// Table schema, key and partitioning for this round.
+    struct Layout: Sendable {
+        /// Columns the change files carry (the table minus derived partition columns).
+        var dataSchema: Schema
+        /// The table's columns, derived partition columns last.
+        var tableSchema: Schema
+        var key: [String]
+        var partitionColumns: [String]
+        var derived: [PartitionSpec]
+    }
+
+    func tableLayout(_ existing: Snapshot?, pending: PendingChanges) throws -> Layout {
+        if let existing {
+            let schema = try existing.schema.columnarSchema()
+            let stored = existing.configuration["lakectl.partitionBy"] ?? ""
+            let specs = try stored.split(separator: ",").map { try PartitionSpec(parsing: String($0)) }
+            let derived = specs.filter { $0.unit != nil }
+            let derivedNames = Set(derived.map(\.column))
+            let key = options.keyColumns ?? existing.configuration["lakectl.primaryKey"].map { $0.split(separator: ",").map(String.init) }
+                ?? (pending.key.isEmpty ? nil : pending.key) ?? []
+            guard !key.isEmpty else { throw MergeError("\(name): no primary key: pass --key COL,...") }
+            if let stored = existing.configuration["lakectl.primaryKey"], stored.split(separator: ",").map(String.init) != key {
+                throw MergeError("\(name): --key \(key.joined(separator: ",")) differs from the table's primary key \(stored)")
+            }
+            for field in pending.fields where schema.index(of: field.name) == nil {
+                throw MergeError("\(name): column '\(field.name)' of the change files is not in the table; adding columns to an existing table is not supported yet")
+            }
+            return Layout(dataSchema: Schema(schema.fields.filter { !derivedNames.contains($0.name) }), tableSchema: schema,
+                          key: key, partitionColumns: existing.partitionColumns, derived: derived)
+        }
+        let fields = pending.fields
+        guard !fields.isEmpty else { throw MergeError("\(name): the change files declare no columns; pass --schema FILE") }
+        let key = options.keyColumns ?? pending.key
+        guard !key.isEmpty else { throw MergeError("\(name): no primary key: pass --key COL,... or put \"key\" in the schema file") }
+        let dataSchema = Schema(fields)
+        for k in key where dataSchema.index(of: k) == nil {
+            throw MergeError("\(name): key column '\(k)' is not a column of the change files")
+        }
+        var tableFields = fields
+        var partitionColumns: [String] = []
+        for spec in options.partitionBy {
+            guard let i = dataSchema.index(of: spec.source) else {
+                throw MergeError("--partition-by \(spec): column '\(spec.source)' is not a column of the change files")
+            }
+            if spec.unit != nil {
+                switch fields[i].type {
+                case .date, .timestamp: break
+                default: throw MergeError("--partition-by \(spec): '\(spec.source)' is \(fields[i].type), not a date or timestamp")
+                }
+                tableFields.append(Field(spec.column, .string))
+            }
+            partitionColumns.append(spec.column)
+        }
+        // Delta needs a data column besides the partition columns; key columns must be non-null in practice,
+        // but keep every column nullable: delete rows carry only the key.
+        tableFields = tableFields.map { Field($0.name, $0.type, nullable: true) }
+        return Layout(dataSchema: Schema(dataSchema.fields.map { Field($0.name, $0.type, nullable: true) }),
+                      tableSchema: Schema(tableFields), key: key, partitionColumns: partitionColumns,
+                      derived: options.partitionBy.filter { $0.unit != nil })
+    }
+}

@@ -1,0 +1,88 @@
+import DeltaLog
+import Foundation
+import LakeColumnar
+
+/// `lakectl compact --optimize`: bin-packs the small files of each partition into files of about
+/// the target size without changing any row (like Delta's OPTIMIZE). The commit's removes and adds
+/// carry `dataChange=false`, so streaming readers skip it; a concurrent writer that touched the same
+/// files makes the commit conflict, and the round is redone.
+public struct Optimizer: Sendable {
+    public let table: DeltaTable
+    public let name: String
+    public var options: CompactOptions
+
+    public init(table: DeltaTable, name: String, options: CompactOptions) {
+        self.table = table
+        self.name = name
+        self.options = options
+    }
+
+    public func run() async throws -> CompactSummary {
+        let started = Date()
+        var retries = 0
+        while true {
+            do {
+                var summary = try await round()
+                summary.retries = retries
+                summary.seconds = Date().timeIntervalSince(started)
+                return summary
+            } catch is DeltaConflictError {
+                retries += 1
+                guard retries <= options.maxRetries else { throw MergeError("\(name): optimize kept losing the commit race; run it again later") }
+            }
+        }
+    }
+
+    func round() async throws -> CompactSummary {
+        var summary = CompactSummary(table: name)
+        summary.dryRun = options.dryRun
+        guard try await table.latestVersion() != nil else {
+            throw MergeError("\(name): no table at \(table.store.description)/\(table.root) to optimize")
+        }
+        let snapshot = try await table.snapshot()
+        let schema = try snapshot.schema.columnarSchema()
+        let small = Int64(options.targetFileSize / 2)
+        var groups: [String: [AddFile]] = [:]
+        for file in snapshot.files where file.size < small {
+            let id = snapshot.partitionColumns.map { "\($0)=\(file.partitionValues[$0].flatMap { $0 } ?? "\u{0}")" }.joined(separator: "\u{1}")
+            groups[id, default: []].append(file)
+        }
+        let bins = groups.values.filter { $0.count > 1 }.sorted { $0[0].path < $1[0].path }
+        let inputs = bins.flatMap { $0 }
+        summary.filesRead = inputs.count
+        summary.bytesRead = inputs.reduce(0) { $0 + $1.size }
+        guard !inputs.isEmpty else {
+            summary.message = "nothing to optimize: no partition has two or more files under \(small) bytes"
+            return summary
+        }
+        if options.dryRun {
+            summary.plannedTableFiles = inputs.map(\.path)
+            summary.requests = inputs.count * 2 + bins.count + 1
+            return summary
+        }
+        var io = TableFiles(table: table, schema: schema, partitionColumns: snapshot.partitionColumns)
+        io.writerOptions.compression = .zstd
+        var adds: [AddFile] = []
+        for bin in bins {
+            var batches: [ColumnBatch] = []
+            for file in bin { batches.append(try await io.read(file)) }
+            let all = try ColumnBatch.concatenating(batches, schema: schema)
+            for var add in try await io.write(all, partition: bin[0].partitionValues, targetBytes: options.targetFileSize) {
+                add.dataChange = false
+                adds.append(add)
+            }
+        }
+        var tx = try await table.startTransaction(operation: "OPTIMIZE", snapshot: snapshot)
+        for file in inputs { tx.remove(file, dataChange: false) }
+        tx.add(contentsOf: adds)
+        tx.readFiles = Set(inputs.map(\.path))
+        tx.parameters = ["targetSize": String(options.targetFileSize)]
+        let result = try await tx.commit()
+        summary.version = result.version
+        summary.filesAdded = adds.count
+        summary.filesRemoved = inputs.count
+        summary.bytesAdded = adds.reduce(0) { $0 + $1.size }
+        summary.bytesRemoved = summary.bytesRead
+        return summary
+    }
+}

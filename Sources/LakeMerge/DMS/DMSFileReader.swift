@@ -1,0 +1,217 @@
+import LakeColumnar
+
+/// Reads one DMS CSV file into change rows in the table's schema.
+///
+/// Column layout, per file:
+/// - **With a header** (the first record names columns: always when there is no schema file; with one,
+///   when every field of the first record is a column name of it) columns are matched by name
+///   (case-insensitively); `Op` is the op column unless the schema file names another.
+/// - **Without a header** the schema file's `columns` give the layout. A file with fewer fields — a
+///   full-load file without `Op`, or files written before a mapping rule added the sequence or
+///   before-image columns — is matched by dropping (the op column only when the first field is not
+///   `I`, `U` or `D`), in this order of preference, the op column, the
+///   sequence column, the before-image columns, the op and sequence, the op and before-image columns,
+///   the sequence and before-image columns, all three, then the timestamp column too; failing that,
+///   the last columns of the table are taken as absent (null) when they are nullable.
+/// - A row without an op (full load without `Op`) is an insert.
+struct DMSFileReader {
+    enum Role: Equatable {
+        case op, time, sequence, before(Int), data(Int), ignore
+    }
+
+    let tableSchema: Schema
+    let fileSchema: ChangeFileSchema?
+    let keyColumns: [String]
+
+    /// Part of a change set read from one file.
+    struct Part {
+        var rows: ColumnBatch
+        var ops: [ChangeOp]
+        var sequence: [Int128]
+        var commitTime: [Int64]
+        var beforeKeys: [Column]?
+    }
+
+    func read(text: [UInt8], source: String) throws -> Part {
+        var records = DMSCSVRecords(text: text)
+        var builders = tableSchema.fields.map { TypedColumnBuilder(type: $0.type) }
+        let beforeCount = fileSchema?.before.count ?? 0
+        var beforeBuilders = (0..<beforeCount).map { i -> TypedColumnBuilder in
+            let keyType = tableSchema.index(of: keyColumns.indices.contains(i) ? keyColumns[i] : "").map { tableSchema.fields[$0].type } ?? .string
+            return TypedColumnBuilder(type: keyType)
+        }
+        var ops: [ChangeOp] = []
+        var sequence: [Int128] = []
+        var commitTime: [Int64] = []
+        var roles: [Role]?
+        var first = true
+        var dataSeen = [Bool](repeating: false, count: tableSchema.fields.count)
+
+        while try records.next(source: source) {
+            if first {
+                first = false
+                if let header = headerRoles(records, source: source) {
+                    roles = try header()
+                    continue
+                }
+            }
+            let fieldCount = records.fields.count
+            if roles == nil || roles?.count != fieldCount {
+                let opLike = fieldCount > 0 && records.withField(0, { $0.count == 1 && ChangeOp(byte: $0[0]) != nil })
+                roles = try layout(fieldCount: fieldCount, firstFieldIsOp: opLike, source: source, line: records.line)
+                for case .data(let c) in roles ?? [] { dataSeen[c] = true }
+            }
+            guard let roles else { break }
+            var op = ChangeOp.insert
+            var seq = ChangeSet.noSequence
+            var time = ChangeSet.noTime
+            var filled = [Bool](repeating: false, count: builders.count)
+            var beforeFilled = [Bool](repeating: false, count: beforeCount)
+            for (i, role) in roles.enumerated() {
+                let field = records.fields[i]
+                switch role {
+                case .ignore: continue
+                case .op:
+                    guard !field.isNull else { continue }
+                    guard let parsed = records.withField(i, { $0.count == 1 ? ChangeOp(byte: $0[0]) : nil }) else {
+                        throw MergeError("\(source): line \(records.line): unknown op '\(records.string(i))' (expected I, U or D)")
+                    }
+                    op = parsed
+                case .sequence:
+                    guard !field.isNull else { continue }
+                    guard let v = records.withField(i, Self.parseSequence) else {
+                        throw MergeError("\(source): line \(records.line): sequence value '\(records.string(i))' is not a non-negative integer of at most 38 digits")
+                    }
+                    seq = v
+                case .time:
+                    guard !field.isNull else { continue }
+                    guard let v = records.withField(i, TextValueParser.timestamp) else {
+                        throw MergeError("\(source): line \(records.line): commit timestamp '\(records.string(i))' is not yyyy-MM-dd HH:mm:ss.SSSSSS")
+                    }
+                    time = v
+                case .before(let k):
+                    beforeFilled[k] = true
+                    if field.isNull {
+                        beforeBuilders[k].appendNull()
+                    } else if !records.withField(i, { beforeBuilders[k].append(text: $0) }) {
+                        throw MergeError("\(source): line \(records.line): before-image value '\(records.string(i))' is not a \(beforeBuilders[k].type)")
+                    }
+                case .data(let c):
+                    filled[c] = true
+                    if field.isNull {
+                        builders[c].appendNull()
+                    } else if !records.withField(i, { builders[c].append(text: $0) }) {
+                        throw MergeError("\(source): line \(records.line): column '\(tableSchema.fields[c].name)': '\(records.string(i))' is not a \(tableSchema.fields[c].type)")
+                    }
+                }
+            }
+            for c in 0..<builders.count where !filled[c] { builders[c].appendNull() }
+            for k in 0..<beforeCount where !beforeFilled[k] { beforeBuilders[k].appendNull() }
+            ops.append(op)
+            sequence.append(seq)
+            commitTime.append(time)
+        }
+        // A non-delete row must carry every non-nullable column (a delete needs only the key).
+        let batch = ColumnBatch(schema: tableSchema, columns: builders.map { $0.finish() }, rowCount: ops.count)
+        for key in keyColumns {
+            guard let c = tableSchema.index(of: key) else { throw MergeError.missingKeyColumn(key, context: source) }
+            if !ops.isEmpty, !dataSeen[c], roles?.contains(.data(c)) != true {
+                throw MergeError("\(source): has no column for key '\(key)'")
+            }
+            if let row = (0..<batch.rowCount).first(where: { batch.columns[c].isNull($0) }) {
+                throw MergeError("\(source): data row \(row + 1): key column '\(key)' is empty (NULL); every change needs its key")
+            }
+        }
+        return Part(rows: batch, ops: ops, sequence: sequence, commitTime: commitTime,
+                    beforeKeys: beforeCount > 0 ? beforeBuilders.map { $0.finish() } : nil)
+    }
+
+    /// If the current record is a header, a function that maps it to roles.
+    private func headerRoles(_ records: DMSCSVRecords, source: String) -> (() throws -> [Role])? {
+        let names = (0..<records.fields.count).map { records.string($0) }
+        if let fileSchema {
+            let known = Set(fileSchema.columns.map { $0.name.lowercased() })
+            guard names.allSatisfy({ known.contains($0.lowercased()) }) else { return nil }
+        }
+        return {
+            try names.map { name -> Role in
+                let lower = name.lowercased()
+                if lower == (fileSchema?.op ?? "Op").lowercased() { return .op }
+                if let t = fileSchema?.timestamp, lower == t.lowercased() { return .time }
+                if let s = fileSchema?.sequence, lower == s.lowercased() { return .sequence }
+                if fileSchema?.sequence == nil, ["_seq", "ar_h_change_seq", "$ar_h_change_seq"].contains(lower) { return .sequence }
+                if let k = fileSchema?.before.firstIndex(where: { $0.lowercased() == lower }) { return .before(k) }
+                if let c = tableSchema.fields.firstIndex(where: { $0.name.lowercased() == lower }) { return .data(c) }
+                throw MergeError("\(source): header column '\(name)' is not a column of the table; add it to the schema file (--schema) or drop it from the mapping")
+            }
+        }
+    }
+
+    /// Roles of a headerless file's fields from the schema file, tolerating the known omissions.
+    private func layout(fieldCount: Int, firstFieldIsOp: Bool, source: String, line: Int) throws -> [Role] {
+        guard let fs = fileSchema else {
+            throw MergeError("\(source): line \(line): the file has no header; pass --schema FILE describing its columns")
+        }
+        func role(_ f: Field) -> Role {
+            if f.name == fs.op { return .op }
+            if f.name == fs.timestamp { return .time }
+            if f.name == fs.sequence { return .sequence }
+            if let k = fs.before.firstIndex(of: f.name) { return .before(k) }
+            if let c = tableSchema.index(of: f.name) { return .data(c) }
+            return .ignore
+        }
+        let full = fs.columns.map(role)
+        if full.count == fieldCount { return full }
+        let op: Set<String> = Set([fs.op].compactMap { $0 })
+        let seq: Set<String> = Set([fs.sequence].compactMap { $0 })
+        let before = Set(fs.before)
+        let time: Set<String> = Set([fs.timestamp].compactMap { $0 })
+        let drops: [Set<String>] = [op, seq, before, op.union(seq), op.union(before), seq.union(before),
+                                    op.union(seq).union(before), time, op.union(time), op.union(seq).union(time),
+                                    op.union(seq).union(before).union(time)]
+        // Whether the op column is present shows in the data: a first field of I, U or D.
+        for drop in drops where !drop.isEmpty && (op.isEmpty || drop.isSuperset(of: op) != firstFieldIsOp) {
+            let kept = fs.columns.filter { !drop.contains($0.name) }
+            if kept.count == fieldCount { return kept.map(role) }
+        }
+        if fieldCount < full.count {
+            let missing = fs.columns[fieldCount...]
+            if missing.allSatisfy({ $0.nullable && !fs.key.contains($0.name) }) { return Array(full.prefix(fieldCount)) }
+        }
+        throw MergeError("\(source): line \(line): \(fieldCount) fields, but the schema file lists \(full.count) columns and no known omission (op, sequence, before-image, timestamp, trailing nullable columns) explains the difference")
+    }
+
+    /// A sequence value: a non-negative decimal integer of up to 38 digits (`$AR_H_CHANGE_SEQ` has
+    /// 35), or lakectl's `_seq` text `HHHHHHHHHHHHHHHH-MMMMMMMMMMMMMMMM-NNNNNNNN` (hex major, minor,
+    /// index), ordered by (major, minor) — the index counts consecutive changes with equal
+    /// (major, minor), so arrival order already orders it.
+    static func parseSequence(_ t: UnsafeBufferPointer<UInt8>) -> Int128? {
+        if t.count == 42, t[16] == UInt8(ascii: "-"), t[33] == UInt8(ascii: "-") {
+            func hex(_ r: Range<Int>) -> UInt64? {
+                var v: UInt64 = 0
+                for i in r {
+                    let c = t[i]
+                    let d: UInt8
+                    switch c {
+                    case 0x30...0x39: d = c - 0x30
+                    case 0x61...0x66: d = c - 0x57
+                    case 0x41...0x46: d = c - 0x37
+                    default: return nil
+                    }
+                    v = v << 4 | UInt64(d)
+                }
+                return v
+            }
+            guard let major = hex(0..<16), let minor = hex(17..<33), hex(34..<42) != nil, major < 1 << 63 else { return nil }
+            return Int128(major) << 64 | Int128(minor)
+        }
+        guard !t.isEmpty, t.count <= 38 else { return nil }
+        var v: Int128 = 0
+        for c in t {
+            let d = c &- 0x30
+            guard d < 10 else { return nil }
+            v = v * 10 + Int128(d)
+        }
+        return v
+    }
+}

@@ -1,0 +1,276 @@
+import DeltaLog
+import Foundation
+import LakeColumnar
+import LakeObjectStore
+import LakeParquet
+
+/// Which DMS files a table has consumed, as recorded in the `commitInfo` of each compact commit
+/// (`operationParameters["lakectl.dms"]`, a JSON string), in the same commit as the data.
+///
+/// The set is bounded: it lists every full-load file and the CDC files whose name time lies within
+/// ``lateWindowTicks`` (7 days) of the newest consumed one; CDC files older than that window are
+/// taken as consumed. So a file that lands late with an older name is applied once, as long as it
+/// is less than 7 days older than the newest applied file.
+public struct DMSConsumedFiles: Sendable, Hashable {
+    /// 7 days in the 100 µs ticks of ``DMSFileName/Kind/cdc(ticks:)``.
+    public static let lateWindowTicks: Int64 = 7 * 86_400 * 10_000
+
+    /// Keys relative to the DMS folder.
+    public var files: Set<String> = []
+    /// The newest CDC name time consumed.
+    public var watermark: Int64 = Int64.min
+
+    public init() {}
+
+    public func isConsumed(_ name: DMSFileName, relativeKey: String) -> Bool {
+        if files.contains(relativeKey) { return true }
+        if case .cdc(let ticks) = name.kind, watermark != Int64.min, ticks < watermark - Self.lateWindowTicks { return true }
+        return false
+    }
+
+    public mutating func insert(_ name: DMSFileName, relativeKey: String) {
+        files.insert(relativeKey)
+        if case .cdc(let ticks) = name.kind { watermark = max(watermark, ticks) }
+    }
+
+    /// Drops CDC entries that fell out of the late window (they stay consumed through the watermark).
+    mutating func trim() {
+        guard watermark != Int64.min else { return }
+        files = files.filter { key in
+            guard let name = DMSFileName(key: key), case .cdc(let ticks) = name.kind else { return true }
+            return ticks >= watermark - Self.lateWindowTicks
+        }
+    }
+
+    public var json: String {
+        var copy = self
+        copy.trim()
+        let object: [String: Any] = ["watermark": copy.watermark == Int64.min ? NSNull() : NSNumber(value: copy.watermark),
+                                     "files": copy.files.sorted()]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public init(json: String, source: String) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let files = object["files"] as? [String]
+        else { throw MergeError("\(source): the consumed-files record in the table's commitInfo is malformed") }
+        self.files = Set(files)
+        watermark = (object["watermark"] as? NSNumber)?.int64Value ?? Int64.min
+    }
+}
+
+/// An AWS DMS S3-target folder (`<schema>/<table>/`) as a change source; also the reader of
+/// change files in general (lakectl's own change files are read through it too).
+public struct DMSSource: ChangeSource {
+    public let store: any ObjectStore
+    /// The folder's key prefix inside `store`, ending in `/` (or empty).
+    public let prefix: String
+    public let fileSchema: ChangeFileSchema?
+
+    public init(store: any ObjectStore, prefix: String, fileSchema: ChangeFileSchema?) {
+        self.store = store
+        var p = prefix
+        while p.hasPrefix("/") { p.removeFirst() }
+        if !p.isEmpty, !p.hasSuffix("/") { p += "/" }
+        self.prefix = p
+        self.fileSchema = fileSchema
+    }
+
+    public var appId: String { "lakectl-compact:dms:\(store.description)/\(prefix)" }
+    public var description: String { "\(store.description)/\(prefix)" }
+
+    /// The consumed-files record of this source at `snapshot`: it sits in the commit that set this
+    /// source's `txn` version, found by searching back from the newest commits.
+    func consumed(table: DeltaTable, snapshot: Snapshot, name: String) async throws -> DMSConsumedFiles {
+        guard let version = snapshot.transactionVersion(appId: appId) else { return DMSConsumedFiles() }
+        var limit = 16
+        while true {
+            let entries = try await table.history(limit: limit)
+            for entry in entries where entry.version <= snapshot.version {
+                let p = entry.operationParameters
+                if p["lakectl.appId"] == appId, p["lakectl.txnVersion"] == String(version), let json = p["lakectl.dms"] {
+                    return try DMSConsumedFiles(json: json, source: "\(name) version \(entry.version)")
+                }
+            }
+            guard entries.count == limit, limit < 1 << 20 else {
+                throw MergeError("\(name): the table's txn says \(appId) committed batch \(version), but no commit in the log records which files it consumed (log cleaned up?); cannot tell which DMS files are new")
+            }
+            limit *= 8
+        }
+    }
+
+    public func pending(table: DeltaTable, snapshot: Snapshot?, name: String) async throws -> PendingChanges? {
+        var done = DMSConsumedFiles()
+        if let snapshot { done = try await consumed(table: table, snapshot: snapshot, name: name) }
+        let pending = try await listFiles().filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey) }
+        guard let first = pending.first else { return nil }
+        var record = done
+        for file in pending { record.insert(file.name, relativeKey: file.relativeKey) }
+        let txnVersion = (snapshot?.transactionVersion(appId: appId) ?? 0) + 1
+
+        var fields = fileSchema?.dataFields ?? []
+        if fileSchema == nil, snapshot == nil {
+            guard first.name.format == .csv else {
+                throw MergeError("\(name): cannot derive the table's column types from Parquet change files without --schema FILE yet")
+            }
+            let header = try await headerNames(of: first.name.ref)
+            let meta: Set<String> = ["op", "_seq", "ar_h_change_seq", "$ar_h_change_seq"]
+            fields = header.filter { !meta.contains($0.lowercased()) }.map { Field($0, .string) }
+            guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no header; pass --schema FILE") }
+        }
+        let refs = pending.map { $0.name.ref }
+        let source = self
+        return PendingChanges(
+            files: pending.map { $0.relativeKey }, bytes: pending.reduce(0) { $0 + $1.size },
+            fields: fields, key: fileSchema?.key ?? [], txnVersion: txnVersion,
+            parameters: ["lakectl.dms": record.json, "source": description],
+            read: { schema, key in try await source.read(refs, tableSchema: schema, keyColumns: key) })
+    }
+
+    /// Every DMS data file in the folder (recursively: date folders, parallel-load folders), in
+    /// application order. Objects under `_`-prefixed folders are ignored.
+    public func listFiles() async throws -> [(name: DMSFileName, relativeKey: String, size: Int64)] {
+        var out: [(name: DMSFileName, relativeKey: String, size: Int64)] = []
+        for object in try await store.listAll(prefix: prefix) {
+            let relative = String(object.key.dropFirst(prefix.count))
+            if relative.split(separator: "/").contains(where: { $0.hasPrefix("_") }) { continue }
+            guard let name = DMSFileName(key: object.key, relativeTo: prefix) else { continue }
+            out.append((name, relative, object.size))
+        }
+        return out.sorted { $0.name < $1.name }
+    }
+
+    /// The header of the first CSV file that has one, for deriving a table schema without a schema file.
+    public func headerNames(of file: ChangeFileRef) async throws -> [String] {
+        let text = try await fileText(file)
+        var records = DMSCSVRecords(text: text)
+        guard try records.next(source: file.key) else { return [] }
+        return (0..<records.fields.count).map { records.string($0) }
+    }
+
+    func fileText(_ file: ChangeFileRef) async throws -> [UInt8] {
+        let bytes = try await store.get(file.key)
+        guard file.gzip else { return bytes }
+        return try Gzip.decompress(bytes, source: file.key)
+    }
+
+    /// Reads `files` into one change set in `tableSchema`, in the given order.
+    public func read(_ files: [ChangeFileRef], tableSchema: Schema, keyColumns: [String]) async throws -> ChangeSet {
+        let reader = DMSFileReader(tableSchema: tableSchema, fileSchema: fileSchema, keyColumns: keyColumns)
+        var parts: [DMSFileReader.Part] = []
+        for file in files {
+            switch file.format {
+            case .csv:
+                parts.append(try reader.read(text: try await fileText(file), source: "\(store.description)/\(file.key)"))
+            case .parquet:
+                parts.append(try await readParquet(file, tableSchema: tableSchema, keyColumns: keyColumns))
+            }
+        }
+        var fileOrdinal: [Int32] = []
+        var rowInFile: [Int32] = []
+        for (i, part) in parts.enumerated() {
+            fileOrdinal.append(contentsOf: repeatElement(Int32(i), count: part.rows.rowCount))
+            rowInFile.append(contentsOf: (0..<part.rows.rowCount).map { Int32(truncatingIfNeeded: $0) })
+        }
+        let rows = try ColumnBatch.concatenating(parts.map(\.rows), schema: tableSchema)
+        var beforeKeys: [Column]?
+        if let fs = fileSchema, !fs.before.isEmpty {
+            var cols: [Column] = []
+            for k in 0..<fs.before.count {
+                let type = tableSchema.index(of: keyColumns[k]).map { tableSchema.fields[$0].type } ?? .string
+                let pieces = parts.map { $0.beforeKeys?[k] ?? .nulls(type, count: $0.rows.rowCount) }
+                guard let c = Column.concatenating(pieces, type: type) else { throw MergeError("before-image columns differ in type between files") }
+                cols.append(c)
+            }
+            beforeKeys = cols
+        }
+        return ChangeSet(rows: rows, ops: parts.flatMap(\.ops), sequence: parts.flatMap(\.sequence),
+                         commitTime: parts.flatMap(\.commitTime), file: fileOrdinal, rowInFile: rowInFile,
+                         beforeKeys: beforeKeys, sourceNames: files.map(\.key))
+    }
+
+    /// A DMS Parquet file: columns matched by name; `Op`, timestamp and sequence columns as strings.
+    func readParquet(_ file: ChangeFileRef, tableSchema: Schema, keyColumns: [String]) async throws -> DMSFileReader.Part {
+        var bytes = try await store.get(file.key)
+        if file.gzip { bytes = try Gzip.decompress(bytes, source: file.key) }
+        let reader = try await ParquetReader.open(InMemorySource(name: file.key, bytes: bytes))
+        let batches = try await reader.readBatches()
+        guard let first = batches.first else {
+            return DMSFileReader.Part(rows: ColumnBatch(schema: tableSchema, columns: tableSchema.fields.map { .nulls($0.type, count: 0) }, rowCount: 0),
+                                      ops: [], sequence: [], commitTime: [], beforeKeys: nil)
+        }
+        let batch = try ColumnBatch.concatenating(batches, schema: first.schema)
+        let n = batch.rowCount
+        func find(_ name: String?) -> Int? {
+            guard let name else { return nil }
+            return batch.schema.fields.firstIndex { $0.name.lowercased() == name.lowercased() }
+        }
+        func texts(_ index: Int?) -> [String?] {
+            guard let index else { return [String?](repeating: nil, count: n) }
+            let col = batch.columns[index]
+            let type = batch.schema.fields[index].type
+            return (0..<n).map { col.isNull($0) ? nil : col.displayText(at: $0, type: type) }
+        }
+        let opTexts = texts(find(fileSchema?.op ?? "Op"))
+        var ops: [ChangeOp] = []
+        for (row, t) in opTexts.enumerated() {
+            guard let t, !t.isEmpty else { ops.append(.insert); continue }
+            guard let op = ChangeOp(letter: t) else { throw MergeError("\(file.key): row \(row + 1): unknown op '\(t)'") }
+            ops.append(op)
+        }
+        let seqTexts = texts(find(fileSchema?.sequence ?? "AR_H_CHANGE_SEQ") ?? find("_seq"))
+        let sequence: [Int128] = try seqTexts.enumerated().map { row, t in
+            guard let t, !t.isEmpty else { return ChangeSet.noSequence }
+            guard let v = Array(t.utf8).withUnsafeBufferPointer(DMSFileReader.parseSequence) else {
+                throw MergeError("\(file.key): row \(row + 1): sequence '\(t)' is not an integer")
+            }
+            return v
+        }
+        var commitTime = [Int64](repeating: ChangeSet.noTime, count: n)
+        if let ti = find(fileSchema?.timestamp) {
+            let col = batch.columns[ti]
+            for row in 0..<n where !col.isNull(row) {
+                if case .int64(let v) = col.storage, case .timestamp = batch.schema.fields[ti].type {
+                    commitTime[row] = v[row]
+                } else {
+                    let t = col.displayText(at: row, type: batch.schema.fields[ti].type)
+                    guard let micros = Array(t.utf8).withUnsafeBufferPointer(TextValueParser.timestamp) else {
+                        throw MergeError("\(file.key): row \(row + 1): commit timestamp '\(t)' is not yyyy-MM-dd HH:mm:ss.SSSSSS")
+                    }
+                    commitTime[row] = micros
+                }
+            }
+        }
+        var columns: [Column] = []
+        for field in tableSchema.fields {
+            guard let i = find(field.name) else { columns.append(.nulls(field.type, count: n)); continue }
+            columns.append(try convert(batch.columns[i], from: batch.schema.fields[i].type, to: field.type, context: "\(file.key) column \(field.name)"))
+        }
+        var beforeKeys: [Column]?
+        if let fs = fileSchema, !fs.before.isEmpty {
+            beforeKeys = try fs.before.enumerated().map { k, name in
+                let type = tableSchema.index(of: keyColumns[k]).map { tableSchema.fields[$0].type } ?? .string
+                guard let i = find(name) else { return .nulls(type, count: n) }
+                return try convert(batch.columns[i], from: batch.schema.fields[i].type, to: type, context: "\(file.key) column \(name)")
+            }
+        }
+        return DMSFileReader.Part(rows: ColumnBatch(schema: tableSchema, columns: columns, rowCount: n), ops: ops,
+                                  sequence: sequence, commitTime: commitTime, beforeKeys: beforeKeys)
+    }
+
+    /// A Parquet column in the table's type: as is when the storage matches, else through its text.
+    func convert(_ column: Column, from: DataType, to: DataType, context: String) throws -> Column {
+        if from == to || (from.storageKind == to.storageKind && !(from == .string && to == .binary)) {
+            return column
+        }
+        var builder = TypedColumnBuilder(type: to, capacity: column.count)
+        for row in 0..<column.count {
+            if column.isNull(row) { builder.appendNull(); continue }
+            let text = column.displayText(at: row, type: from)
+            let ok = Array(text.utf8).withUnsafeBufferPointer { builder.append(text: $0) }
+            guard ok else { throw MergeError("\(context): '\(text)' is not a \(to)") }
+        }
+        return builder.finish()
+    }
+}

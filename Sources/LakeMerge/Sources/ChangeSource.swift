@@ -1,0 +1,45 @@
+import DeltaLog
+import LakeColumnar
+
+/// Where a compact round gets its changes: an AWS DMS folder (``DMSSource``) or lakectl's own change
+/// log (``ChangeLogSource``). A source knows which of its files the table has applied — from the
+/// table's `txn` and commit records, so that knowledge commits atomically with the data.
+public protocol ChangeSource: Sendable {
+    /// The `txn` application id the table records this source's progress under.
+    var appId: String { get }
+    /// The source's location, for messages.
+    var description: String { get }
+    /// The changes not yet applied to `table` as of `snapshot` (`nil` snapshot: the table does not
+    /// exist yet), or `nil` when there are none.
+    func pending(table: DeltaTable, snapshot: Snapshot?, name: String) async throws -> PendingChanges?
+}
+
+/// One reference to a change file.
+public struct ChangeFileRef: Sendable, Hashable {
+    public enum Format: Sendable, Hashable { case csv, parquet }
+    public var key: String
+    public var format: Format
+    public var gzip: Bool
+
+    public init(key: String, format: Format, gzip: Bool) {
+        self.key = key
+        self.format = format
+        self.gzip = gzip
+    }
+}
+
+/// The not-yet-applied changes of a source.
+public struct PendingChanges: Sendable {
+    /// The files, in application order (for messages and dry runs).
+    public var files: [String]
+    public var bytes: Int64
+    /// Columns for a new table (the change files' data columns), and the key the files declare.
+    public var fields: [Field]
+    public var key: [String]
+    /// The `txn` version the commit records (the source's progress).
+    public var txnVersion: Int64
+    /// Entries for the commit's `commitInfo.operationParameters` (the source's progress details).
+    public var parameters: [String: String]
+    /// Reads the changes in the table's data schema.
+    public var read: @Sendable (_ dataSchema: Schema, _ key: [String]) async throws -> ChangeSet
+}
