@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "LakeColumnarTests", dependencies: ["LakeColumnar"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeParquetTests", dependencies: ["LakeParquet", "LakeColumnar", "LakeObjectStore"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeCSVTests", dependencies: ["LakeCSV", "LakeColumnar"], swiftSettings: swiftSettings),
-        .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "LakeObjectStore", "LakeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "LakeObjectStore", "LakeS3", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeCDCTests", dependencies: ["LakeCDC", "LakeObjectStore", "LakeColumnar", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeMergeTests", dependencies: ["LakeMerge", "LakeObjectStore", "LakeColumnar", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LakectlCommandsTests", dependencies: ["LakectlCommands"], swiftSettings: swiftSettings),

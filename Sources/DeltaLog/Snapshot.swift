@@ -21,7 +21,7 @@ public struct Snapshot: Sendable {
     public let checkpointVersion: Int64?
 
     /// Live files, sorted by path.
-    public var files: [AddFile] { filesByPath.values.sorted { $0.path < $1.path } }
+    public let files: [AddFile]
     public var partitionColumns: [String] { metadata.partitionColumns }
     public var configuration: [String: String] { metadata.configuration }
 
@@ -85,6 +85,6 @@ struct LogReplay {
         try protocolAction.checkReadable()
         return Snapshot(version: version, protocol: protocolAction, metadata: metadata, schema: try metadata.schema(),
                         filesByPath: files, tombstones: tombstones, transactions: transactions, timestamp: timestamp,
-                        checkpointVersion: checkpointVersion)
+                        checkpointVersion: checkpointVersion, files: files.values.sorted { $0.path < $1.path })
     }
 }

@@ -57,7 +57,7 @@ public struct Transaction: Sendable {
     public var readFiles: Set<String> = []
 
     /// How many lost races to tolerate before giving up.
-    public var maxRetries = 1000
+    public var maxRetries = 100
     /// Whether to write a checkpoint when the committed version is a multiple of the checkpoint interval.
     public var checkpointAfterCommit = true
 

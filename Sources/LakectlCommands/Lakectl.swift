@@ -8,7 +8,7 @@ public struct Lakectl: AsyncParsableCommand {
         commandName: "lakectl",
         abstract: "Keep an analytics copy of operational databases in an S3 data lake, exactly once.",
         version: version,
-        subcommands: [Compact.self, ConvertCommand.self, DebugCommand.self, ParquetCommand.self, TableCommand.self, ScanCommand.self, Ingest.self]
+        subcommands: [Ingest.self, Compact.self, FS.self, ConvertCommand.self, DebugCommand.self, ParquetCommand.self, TableCommand.self, ScanCommand.self]
     )
 
     public init() {}

@@ -3,6 +3,7 @@ import DeltaLog
 import Foundation
 import LakeColumnar
 import LakeParquet
+import LakeS3
 
 /// `lakectl scan TABLE`: prints or writes the rows of a table version.
 struct ScanCommand: AsyncParsableCommand {
@@ -36,22 +37,29 @@ struct ScanCommand: AsyncParsableCommand {
         } else {
             snapshot = try await deltaTable.snapshot(version: version)
         }
-        let batches = try await deltaTable.readRows(snapshot: snapshot, columns: columns.map(splitList))
-        let schema = try Schema(columns.map(splitList).map { names in
-            let all = try snapshot.schema.columnarSchema()
-            return names.compactMap { all.index(of: $0).map { all.fields[$0] } }
-        } ?? snapshot.schema.columnarSchema().fields)
+        let wanted = columns.map(splitList)
+        // One file at a time, so memory holds one data file's rows, not the table's.
+        let files = snapshot.files
+        let all = try snapshot.schema.columnarSchema()
+        let schema = try Schema((wanted ?? all.names).map { name in
+            guard let index = all.index(of: name) else {
+                throw ValidationError("the table has no column \(name) (columns: \(all.names.joined(separator: ", ")))")
+            }
+            return all.fields[index]
+        })
         switch format {
         case "parquet":
             guard let output else { return }
             let writer = try ParquetOutput.writer(path: output, schema: schema)
-            for batch in batches { try writer.write(batch) }
+            for file in files {
+                for batch in try await deltaTable.readFile(file, snapshot: snapshot, columns: wanted) { try writer.write(batch) }
+            }
             _ = try writer.close()
         default:
             var out: [UInt8] = []
             let handle: FileHandle
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil) , let h = FileHandle(forWritingAtPath: output) else {
+                guard FileManager.default.createFile(atPath: output, contents: nil), let h = FileHandle(forWritingAtPath: output) else {
                     throw ValidationError("cannot write \(output)")
                 }
                 handle = h
@@ -62,10 +70,16 @@ struct ScanCommand: AsyncParsableCommand {
                 out += Array(schema.names.map(RowRenderer.csvField).joined(separator: ",").utf8)
                 out.append(0x0A)
             }
-            for batch in batches {
-                for row in 0..<batch.rowCount {
-                    if format == "csv" { RowRenderer.csvRow(batch, row: row, into: &out) } else { RowRenderer.jsonRow(batch, row: row, into: &out) }
-                    if out.count > 1 << 20 { handle.write(Data(out)); out.removeAll(keepingCapacity: true) }
+            for file in files {
+                for batch in try await deltaTable.readFile(file, snapshot: snapshot, columns: wanted) {
+                    for row in 0..<batch.rowCount {
+                        if format == "csv" {
+                            RowRenderer.csvRow(batch, row: row, into: &out)
+                        } else {
+                            RowRenderer.jsonRow(batch, row: row, into: &out)
+                        }
+                        if out.count > 1 << 20 { handle.write(Data(out)); out.removeAll(keepingCapacity: true) }
+                    }
                 }
             }
             handle.write(Data(out))
@@ -96,7 +110,8 @@ enum ParquetOutput {
 /// Reads a Parquet input file as batches of the table's schema.
 enum ParquetTableInput {
     static func read(path: String, schema: Schema) async throws -> [ColumnBatch] {
-        let reader = try await ParquetReader.open(path: path)
+        let (store, key) = try StoreFactory.locate(path)
+        let reader = try await ParquetReader.open(ObjectStoreSource(store: store, key: key))
         // Only the table's columns; their types are checked (and widened) by the data-file writer.
         return try await reader.readBatches(columns: schema.names.filter { reader.column(named: $0) != nil })
     }

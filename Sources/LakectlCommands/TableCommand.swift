@@ -4,6 +4,7 @@ import Foundation
 import LakeColumnar
 import LakeObjectStore
 import LakeParquet
+import LakeS3
 
 /// `lakectl table ...`: create, inspect and maintain Delta Lake tables.
 struct TableCommand: AsyncParsableCommand {
@@ -14,23 +15,10 @@ struct TableCommand: AsyncParsableCommand {
     )
 }
 
-/// Opens the table at a URL or local path.
+/// Opens the table at a URL (`s3://bucket/prefix`, `file://...`) or local path.
 enum TableLocation {
     static func open(_ url: String) throws -> DeltaTable {
-        if url.hasPrefix("s3://") {
-            return DeltaTable(store: try StoreOpener.open(url), root: "")
-        }
-        var path = url
-        if path.hasPrefix("file://") { path = String(path.dropFirst(7)) }
-        guard !path.isEmpty else { throw ValidationError("empty table location") }
-        return DeltaTable(store: LocalFolderStore(path: path), root: "")
-    }
-}
-
-/// Store URLs other than local paths.
-enum StoreOpener {
-    static func open(_ url: String) throws -> any ObjectStore {
-        throw ValidationError("\(url): S3 URLs are not supported by this build yet (use a local path)")
+        DeltaTable(store: try StoreFactory.open(url), root: "")
     }
 }
 

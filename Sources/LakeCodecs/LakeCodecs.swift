@@ -1,1 +1,0 @@
-// Codecs land here (issue 3).
