@@ -482,3 +482,19 @@ def test_ingest_into_seaweedfs(lakectl, s3_env, s3_prefix, tmp_path):
         (local / "changes/public/orders/_changelog").mkdir(parents=True, exist_ok=True)
         (local / "changes/public/orders/_changelog" / k.rsplit("/", 1)[1]).write_text(json.dumps(entry))
     check_rows(committed_table(local, "public", "orders"), expected, ["id", "name", "price"])
+
+
+@pytest.mark.parametrize("compression,ext", [("gzip", ".csv.gz"), ("zstd", ".csv.zst")])
+def test_compressed_csv_change_files(lakectl, tmp_path, compression, ext):
+    lines, expected = dbz.pg_stream(30, seed=61)
+    src = write_lines(tmp_path / "z.json", lines)
+    lake = tmp_path / "lake"
+    run = lakectl("ingest", lake, src, "--file-format", "csv", "--compression", compression)
+    assert run.returncode == 0, run.stderr
+    entry = changelog(lake, "public", "orders")[0]
+    f = entry["files"][0]
+    assert f["path"].endswith(ext) and f["compression"] == compression and f["format"] == "csv"
+    con = duckdb.connect()
+    rows = con.execute("select Op, id from read_csv(?, header=true, compression=?)",
+                       [str(lake / f["path"]), compression]).fetchall()
+    assert rows == [(op, row["id"]) for op, row, _ in expected]

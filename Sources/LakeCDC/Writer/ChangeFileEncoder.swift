@@ -77,6 +77,7 @@ enum DMSCSVEncoder {
     }
 }
 
+import LakeCodecs
 import LakeParquet
 
 /// The encoders behind `--file-format` and `--compression`.
@@ -107,7 +108,12 @@ public enum ChangeFileEncoding {
             switch compression {
             case .none: return (plain, "csv")
             case .gzip, .zstd:
-                throw IngestError(.usage, "--compression \(compression.rawValue) for CSV needs the codecs module, which this build lacks; use --compression none")
+                let codec: CompressionCodec = compression == .gzip ? .gzip : .zstd
+                do {
+                    return (try codec.compress(plain), compression == .gzip ? "csv.gz" : "csv.zst")
+                } catch {
+                    throw IngestError(.io, "compressing a CSV change file (\(compression.rawValue)): \(error)")
+                }
             }
         }
     }
