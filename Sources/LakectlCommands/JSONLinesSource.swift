@@ -8,7 +8,7 @@ struct JSONLinesBatchSource: TableBatchSource {
     let path: String
     let schema: Schema
     let batchRows: Int
-    private let data: Data
+    private let data: [UInt8]
     private var position: Int
     private var lineNumber = 0
 
@@ -16,7 +16,7 @@ struct JSONLinesBatchSource: TableBatchSource {
         self.path = path
         self.schema = schema
         self.batchRows = batchRows
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+        do { data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw ConvertError("cannot read \(path): \(error.localizedDescription)")
         }
         position = data.startIndex
@@ -34,9 +34,7 @@ struct JSONLinesBatchSource: TableBatchSource {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let object: [String: FlatJSONValue]
             do {
-                object = try line.withUnsafeBytes { raw in
-                    try FlatJSONParser.parseObject(raw.bindMemory(to: UInt8.self))
-                }
+                object = try line.withUnsafeBufferPointer { try FlatJSONParser.parseObject($0) }
             } catch let failure as FlatJSONParser.Failure {
                 throw ConvertError("\(path):\(lineNumber): invalid JSON: \(failure.message)")
             }
@@ -64,66 +62,60 @@ struct ValueParseError: Error {
     init(_ message: String) { self.message = message }
 }
 
-/// Accumulates one column's values from loosely typed (JSON) values.
+/// Accumulates one column's values from loosely typed (JSON) values. One typed array per storage
+/// kind (only the column's is used) so appends mutate in place.
 struct ColumnValueBuilder {
     let type: DataType
-    private var storage: ColumnStorage
+    private var bools: [Bool] = []
+    private var i8: [Int8] = []
+    private var i16: [Int16] = []
+    private var i32: [Int32] = []
+    private var i64: [Int64] = []
+    private var f32: [Float] = []
+    private var f64: [Double] = []
+    private var i128: [Int128] = []
+    private var bytes = VarBytes()
     private var validity = Bitmap()
     private var hasNull = false
 
-    init(type: DataType) {
-        self.type = type
-        storage = .empty(type.storageKind)
-    }
+    init(type: DataType) { self.type = type }
 
     mutating func appendNull() {
         hasNull = true
         validity.append(false)
-        switch storage {
-        case .boolean(var v): storage = .boolean([]); v.append(false); storage = .boolean(v)
-        case .int8(var v): storage = .boolean([]); v.append(0); storage = .int8(v)
-        case .int16(var v): storage = .boolean([]); v.append(0); storage = .int16(v)
-        case .int32(var v): storage = .boolean([]); v.append(0); storage = .int32(v)
-        case .int64(var v): storage = .boolean([]); v.append(0); storage = .int64(v)
-        case .float32(var v): storage = .boolean([]); v.append(0); storage = .float32(v)
-        case .float64(var v): storage = .boolean([]); v.append(0); storage = .float64(v)
-        case .int128(var v): storage = .boolean([]); v.append(0); storage = .int128(v)
-        case .bytes(var v): storage = .boolean([]); v.appendEmpty(); storage = .bytes(v)
+        switch type.storageKind {
+        case .boolean: bools.append(false)
+        case .int8: i8.append(0)
+        case .int16: i16.append(0)
+        case .int32: i32.append(0)
+        case .int64: i64.append(0)
+        case .float32: f32.append(0)
+        case .float64: f64.append(0)
+        case .int128: i128.append(0)
+        case .bytes: bytes.appendEmpty()
         }
     }
 
     mutating func append(_ value: FlatJSONValue) throws {
-        switch (type, storage) {
-        case (.boolean, .boolean(var v)):
+        switch type {
+        case .boolean:
             guard case .bool(let b) = value else { throw ValueParseError("expected true or false, got \(value)") }
-            storage = .boolean([]); v.append(b); storage = .boolean(v)
-        case (.int8, .int8(var v)):
-            let x = try Self.integer(value, Int64(Int8.min)...Int64(Int8.max))
-            storage = .boolean([]); v.append(Int8(x)); storage = .int8(v)
-        case (.int16, .int16(var v)):
-            let x = try Self.integer(value, Int64(Int16.min)...Int64(Int16.max))
-            storage = .boolean([]); v.append(Int16(x)); storage = .int16(v)
-        case (.int32, .int32(var v)):
-            let x = try Self.integer(value, Int64(Int32.min)...Int64(Int32.max))
-            storage = .boolean([]); v.append(Int32(x)); storage = .int32(v)
-        case (.date, .int32(var v)):
+            bools.append(b)
+        case .int8: i8.append(Int8(try Self.integer(value, Int64(Int8.min)...Int64(Int8.max))))
+        case .int16: i16.append(Int16(try Self.integer(value, Int64(Int16.min)...Int64(Int16.max))))
+        case .int32: i32.append(Int32(try Self.integer(value, Int64(Int32.min)...Int64(Int32.max))))
+        case .date:
             guard case .string(let s) = value, let d = TextValues.parseDate(s) else { throw ValueParseError("expected a date YYYY-MM-DD, got \(value)") }
-            storage = .boolean([]); v.append(d); storage = .int32(v)
-        case (.int64, .int64(var v)):
-            let x = try Self.integer(value, Int64.min...Int64.max)
-            storage = .boolean([]); v.append(x); storage = .int64(v)
-        case (.timestamp(let utc), .int64(var v)):
+            i32.append(d)
+        case .int64: i64.append(try Self.integer(value, Int64.min...Int64.max))
+        case .timestamp(let utc):
             guard case .string(let s) = value, let t = TextValues.parseTimestamp(s, utc: utc) else {
                 throw ValueParseError("expected an ISO 8601 timestamp, got \(value)")
             }
-            storage = .boolean([]); v.append(t); storage = .int64(v)
-        case (.float32, .float32(var v)):
-            let x = try Self.double(value)
-            storage = .boolean([]); v.append(Float(x)); storage = .float32(v)
-        case (.float64, .float64(var v)):
-            let x = try Self.double(value)
-            storage = .boolean([]); v.append(x); storage = .float64(v)
-        case (.decimal(let p, let s), .int128(var v)):
+            i64.append(t)
+        case .float32: f32.append(Float(try Self.double(value)))
+        case .float64: f64.append(try Self.double(value))
+        case .decimal(let p, let s):
             let text: String
             switch value {
             case .string(let t), .number(let t): text = t
@@ -132,21 +124,31 @@ struct ColumnValueBuilder {
             guard let x = TextValues.parseDecimal(text, precision: p, scale: s) else {
                 throw ValueParseError("\(text) is not a decimal(\(p),\(s))")
             }
-            storage = .boolean([]); v.append(x); storage = .int128(v)
-        case (.string, .bytes(var v)):
+            i128.append(x)
+        case .string:
             guard case .string(let s) = value else { throw ValueParseError("expected a string, got \(value)") }
-            storage = .boolean([]); v.append(s); storage = .bytes(v)
-        case (.binary, .bytes(var v)):
+            bytes.append(s)
+        case .binary:
             guard case .string(let s) = value, let d = Data(base64Encoded: s) else { throw ValueParseError("expected base64 binary, got \(value)") }
-            storage = .boolean([]); v.append(d); storage = .bytes(v)
-        default:
-            throw ValueParseError("cannot store \(type)")
+            bytes.append(d)
         }
         validity.append(true)
     }
 
     func finish() -> Column {
-        Column(storage, validity: hasNull ? validity : nil)
+        let storage: ColumnStorage
+        switch type.storageKind {
+        case .boolean: storage = .boolean(bools)
+        case .int8: storage = .int8(i8)
+        case .int16: storage = .int16(i16)
+        case .int32: storage = .int32(i32)
+        case .int64: storage = .int64(i64)
+        case .float32: storage = .float32(f32)
+        case .float64: storage = .float64(f64)
+        case .int128: storage = .int128(i128)
+        case .bytes: storage = .bytes(bytes)
+        }
+        return Column(storage, validity: hasNull ? validity : nil)
     }
 
     private static func integer(_ value: FlatJSONValue, _ range: ClosedRange<Int64>) throws -> Int64 {

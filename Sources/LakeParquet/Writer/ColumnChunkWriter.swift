@@ -4,8 +4,8 @@ import LakeColumnar
 struct EncodedColumnChunk {
     /// The dictionary page (header + payload), if any; written before ``pages``.
     var dictionaryPage: [UInt8]
-    /// The data pages (header + payload each), back to back.
-    var pages: [UInt8]
+    /// The data pages (header + payload each), in order.
+    var pages: [[UInt8]]
     var totalUncompressedSize: Int64
     var numValues: Int64
     var encodings: [Encoding]
@@ -16,7 +16,7 @@ struct EncodedColumnChunk {
 /// Encodes one column of a row group page by page: definition levels straight from the validity
 /// bitmap, values dictionary-encoded (with a fallback to PLAIN once the dictionary exceeds its
 /// limit) or PLAIN, each page compressed as soon as it is full. Reused across row groups.
-final class ColumnChunkWriter {
+struct ColumnChunkWriter {
     let field: Field
     let physicalType: PhysicalType
     /// FIXED_LEN_BYTE_ARRAY width (decimals over 18 digits).
@@ -39,7 +39,8 @@ final class ColumnChunkWriter {
     private var dict64 = FixedDictionary<UInt64>()
     private var dictBytes = BytesDictionary()
     private var dictionaryPageUsed = false
-    private var chunkPages: [UInt8] = []
+    private var chunkPages: [[UInt8]] = []
+    private var chunkPagesBytes = 0
     private var chunkUncompressed: Int64 = 0
     private var chunkValues: Int64 = 0
     private var pageEncodingCounts: [Encoding: Int32] = [:]
@@ -79,13 +80,13 @@ final class ColumnChunkWriter {
 
     /// Bytes buffered for this chunk so far (encoded pages plus the open page and dictionary).
     var bufferedBytes: Int {
-        chunkPages.count + plainValues.count + indices.count + dict32.plainSize + dict64.plainSize + dictBytes.plainSize
+        chunkPagesBytes + plainValues.count + indices.count + dict32.plainSize + dict64.plainSize + dictBytes.plainSize
     }
 
     // MARK: appending
 
     /// Appends rows `range` of `column` (whose storage matches the field's type).
-    func append(_ column: Column, range: Range<Int>) throws {
+    mutating func append(_ column: Column, range: Range<Int>) throws {
         var start = range.lowerBound
         // Work in slices of up to 1024 rows so page size limits are checked often.
         while start < range.upperBound {
@@ -112,7 +113,7 @@ final class ColumnChunkWriter {
 
     /// Encodes up to `count` rows from `start`; returns how many were consumed (fewer when the
     /// dictionary filled up).
-    private func appendSlice(_ column: Column, start: Int, count: Int) throws -> Int {
+    mutating private func appendSlice(_ column: Column, start: Int, count: Int) throws -> Int {
         let validity = column.validity?.bytes
         let consumed: Int
         switch column.storage {
@@ -121,47 +122,45 @@ final class ColumnChunkWriter {
             consumed = count
         case .int32(let values):
             consumed = values.withUnsafeBufferPointer { buf in
-                buf.withMemoryRebound(to: UInt32.self) { bits in
-                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict32)
-                }
+                buf.withMemoryRebound(to: UInt32.self) { appendFixed32(UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity, start) }
             }
         case .int64(let values):
             consumed = values.withUnsafeBufferPointer { buf in
-                buf.withMemoryRebound(to: UInt64.self) { bits in
-                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict64)
-                }
+                buf.withMemoryRebound(to: UInt64.self) { appendFixed64(UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity, start) }
             }
         case .float32(let values):
             consumed = values.withUnsafeBufferPointer { buf in
-                buf.withMemoryRebound(to: UInt32.self) { bits in
-                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict32)
-                }
+                buf.withMemoryRebound(to: UInt32.self) { appendFixed32(UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity, start) }
             }
         case .float64(let values):
             consumed = values.withUnsafeBufferPointer { buf in
-                buf.withMemoryRebound(to: UInt64.self) { bits in
-                    appendFixed(UnsafeBufferPointer(rebasing: bits[start..<(start + count)]), validity: validity, start: start, dictionary: &dict64)
-                }
+                buf.withMemoryRebound(to: UInt64.self) { appendFixed64(UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity, start) }
             }
         case .int8(let values):
-            scratch32.removeAll(keepingCapacity: true)
-            for i in start..<(start + count) { scratch32.append(UInt32(bitPattern: Int32(values[i]))) }
-            consumed = scratch32.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict32) }
+            var scratch = takeScratch32()
+            for i in start..<(start + count) { scratch.append(UInt32(bitPattern: Int32(values[i]))) }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, start) }
+            scratch32 = scratch
         case .int16(let values):
-            scratch32.removeAll(keepingCapacity: true)
-            for i in start..<(start + count) { scratch32.append(UInt32(bitPattern: Int32(values[i]))) }
-            consumed = scratch32.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict32) }
+            var scratch = takeScratch32()
+            for i in start..<(start + count) { scratch.append(UInt32(bitPattern: Int32(values[i]))) }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, start) }
+            scratch32 = scratch
         case .int128(let values):
             try checkDecimals(values, validity: validity, start: start, count: count)
             switch physicalType {
             case .int32:
-                scratch32.removeAll(keepingCapacity: true)
-                for i in start..<(start + count) { scratch32.append(UInt32(bitPattern: Int32(truncatingIfNeeded: values[i]))) }
-                consumed = scratch32.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict32) }
+                var scratch = takeScratch32()
+                for i in start..<(start + count) { scratch.append(UInt32(bitPattern: Int32(truncatingIfNeeded: values[i]))) }
+                consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, start) }
+                scratch32 = scratch
             case .int64:
-                scratch64.removeAll(keepingCapacity: true)
-                for i in start..<(start + count) { scratch64.append(UInt64(bitPattern: Int64(truncatingIfNeeded: values[i]))) }
-                consumed = scratch64.withUnsafeBufferPointer { appendFixed($0, validity: validity, start: start, dictionary: &dict64) }
+                var scratch = scratch64
+                scratch64 = []
+                scratch.removeAll(keepingCapacity: true)
+                for i in start..<(start + count) { scratch.append(UInt64(bitPattern: Int64(truncatingIfNeeded: values[i]))) }
+                consumed = scratch.withUnsafeBufferPointer { appendFixed64($0, validity, start) }
+                scratch64 = scratch
             default:
                 appendFixedLenDecimals(values, validity: validity, start: start, count: count)
                 consumed = count
@@ -174,7 +173,29 @@ final class ColumnChunkWriter {
         return consumed
     }
 
-    private func appendLevels(validity: [UInt8]?, start: Int, count: Int) {
+    /// The scratch buffer, moved out of `self` (so `self` can be mutated while it is read) and emptied.
+    private mutating func takeScratch32() -> [UInt32] {
+        var scratch = scratch32
+        scratch32 = []
+        scratch.removeAll(keepingCapacity: true)
+        return scratch
+    }
+
+    private mutating func appendFixed32(_ bits: UnsafeBufferPointer<UInt32>, _ validity: [UInt8]?, _ start: Int) -> Int {
+        var dictionary = FixedDictionary<UInt32>(placeholder: ())
+        swap(&dictionary, &dict32)
+        defer { swap(&dictionary, &dict32) }
+        return appendFixed(bits, validity: validity, start: start, dictionary: &dictionary)
+    }
+
+    private mutating func appendFixed64(_ bits: UnsafeBufferPointer<UInt64>, _ validity: [UInt8]?, _ start: Int) -> Int {
+        var dictionary = FixedDictionary<UInt64>(placeholder: ())
+        swap(&dictionary, &dict64)
+        defer { swap(&dictionary, &dict64) }
+        return appendFixed(bits, validity: validity, start: start, dictionary: &dictionary)
+    }
+
+    mutating private func appendLevels(validity: [UInt8]?, start: Int, count: Int) {
         guard field.nullable, count > 0 else { return }
         if let validity {
             levels.append(bitsOf: validity, offset: start, count: count)
@@ -191,7 +212,7 @@ final class ColumnChunkWriter {
         }
     }
 
-    private func statsUpdate(bits: UInt64) {
+    mutating private func statsUpdate(bits: UInt64) {
         switch physicalType {
         case .int32: stats.update(int: Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: bits))))
         case .int64: stats.update(int: Int64(bitPattern: bits))
@@ -200,7 +221,7 @@ final class ColumnChunkWriter {
         }
     }
 
-    private func statsUpdate<B: FixedWidthInteger & UnsignedInteger>(_ bits: UnsafeBufferPointer<B>, validity: [UInt8]?, start: Int) {
+    mutating private func statsUpdate<B: FixedWidthInteger & UnsignedInteger>(_ bits: UnsafeBufferPointer<B>, validity: [UInt8]?, start: Int) {
         switch physicalType {
         case .int32:
             bits.withMemoryRebound(to: Int32.self) { stats.update(ints: $0, validity: validity, validityOffset: start) }
@@ -214,13 +235,18 @@ final class ColumnChunkWriter {
     }
 
     /// Fixed-width values (as bit patterns) for rows `start ..< start + bits.count`.
-    private func appendFixed<B: FixedWidthInteger & UnsignedInteger>(
+    mutating private func appendFixed<B: FixedWidthInteger & UnsignedInteger>(
         _ bits: UnsafeBufferPointer<B>, validity: [UInt8]?, start: Int, dictionary: inout FixedDictionary<B>
     ) -> Int {
         let n = bits.count
         if useDictionary {
             let limit = options.dictionaryPageSizeLimit
             var i = 0
+            // Work on a local index buffer (moved out and back: no copy).
+            var indices = self.indices
+            self.indices = []
+            defer { self.indices = indices }
+            indices.reserveCapacity(indices.count + n)
             if let validity {
                 while i < n {
                     let j = start + i
@@ -259,7 +285,7 @@ final class ColumnChunkWriter {
         return n
     }
 
-    private func appendBooleans(_ values: [Bool], validity: [UInt8]?, start: Int, count: Int) {
+    mutating private func appendBooleans(_ values: [Bool], validity: [UInt8]?, start: Int, count: Int) {
         for i in start..<(start + count) {
             if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
             boolValues.append(values[i])
@@ -267,7 +293,7 @@ final class ColumnChunkWriter {
         }
     }
 
-    private func appendFixedLenDecimals(_ values: [Int128], validity: [UInt8]?, start: Int, count: Int) {
+    mutating private func appendFixedLenDecimals(_ values: [Int128], validity: [UInt8]?, start: Int, count: Int) {
         let width = flbaWidth
         for i in start..<(start + count) {
             if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
@@ -277,7 +303,7 @@ final class ColumnChunkWriter {
         }
     }
 
-    private func appendBytes(_ values: VarBytes, validity: [UInt8]?, start: Int, count: Int) throws -> Int {
+    mutating private func appendBytes(_ values: VarBytes, validity: [UInt8]?, start: Int, count: Int) throws -> Int {
         let limit = options.dictionaryPageSizeLimit
         let dictionaryMode = useDictionary
         let writeStats = options.writeStatistics
@@ -333,7 +359,7 @@ final class ColumnChunkWriter {
     }
 
     /// Encodes, compresses and stores the open page.
-    func flushPage() throws {
+    mutating func flushPage() throws {
         guard pageRows > 0 else { return }
         let dictionaryPage = useDictionary && dictionaryCount > 0
         let encoding: Encoding = dictionaryPage ? .rleDictionary : .plain
@@ -378,9 +404,13 @@ final class ColumnChunkWriter {
         }
         headerWriter.reset()
         header.encode(into: &headerWriter)
-        chunkPages.append(contentsOf: headerWriter.bytes)
-        if options.dataPageVersion == .v2 { chunkPages.append(contentsOf: levelBuffer) }
-        chunkPages.append(contentsOf: compressor.output)
+        var page = [UInt8]()
+        page.reserveCapacity(headerWriter.bytes.count + levelBuffer.count + compressor.output.count)
+        page.append(contentsOf: headerWriter.bytes)
+        if options.dataPageVersion == .v2 { page.append(contentsOf: levelBuffer) }
+        page.append(contentsOf: compressor.output)
+        chunkPagesBytes += page.count
+        chunkPages.append(page)
         chunkUncompressed += Int64(headerWriter.bytes.count) + Int64(header.uncompressedPageSize)
         chunkValues += Int64(pageRows)
         pageEncodingCounts[encoding, default: 0] += 1
@@ -399,7 +429,7 @@ final class ColumnChunkWriter {
     }
 
     /// The dictionary page (header + compressed PLAIN entries).
-    private func encodeDictionaryPage() throws -> [UInt8] {
+    mutating private func encodeDictionaryPage() throws -> [UInt8] {
         pageBuffer.removeAll(keepingCapacity: true)
         let count: Int
         switch physicalType {
@@ -432,7 +462,7 @@ final class ColumnChunkWriter {
 
     /// Closes the chunk: flushes the open page, builds the dictionary page, returns the bytes and
     /// metadata, and resets for the next row group.
-    func finish() throws -> EncodedColumnChunk {
+    mutating func finish() throws -> EncodedColumnChunk {
         try flushPage()
         var dictionaryPage: [UInt8] = []
         if dictionaryPageUsed { dictionaryPage = try encodeDictionaryPage() }
@@ -452,6 +482,7 @@ final class ColumnChunkWriter {
             statistics: options.writeStatistics ? stats.thrift(truncateLength: options.statisticsTruncateLength) : nil)
         // Reset for the next row group.
         chunkPages = []
+        chunkPagesBytes = 0
         chunkUncompressed = 0
         chunkValues = 0
         pageEncodingCounts.removeAll()

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An open-addressing hash table from fixed-width values (by bit pattern, so NaNs and ±0 are
 /// distinct entries as in arrow-rs) to dictionary indices in insertion order.
 struct FixedDictionary<Key: FixedWidthInteger & UnsignedInteger> {
@@ -9,6 +15,12 @@ struct FixedDictionary<Key: FixedWidthInteger & UnsignedInteger> {
         slots = [Int32](repeating: -1, count: 1024)
         mask = 1023
         keys.reserveCapacity(512)
+    }
+
+    /// An empty, unusable table that allocates nothing (a stand-in while the real one is moved out).
+    init(placeholder: ()) {
+        slots = []
+        mask = 0
     }
 
     var count: Int { keys.count }
@@ -185,11 +197,9 @@ func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool
 @inline(__always)
 func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
     let n = min(a.count, b.count)
-    var i = 0
-    while i < n {
-        let x = a[i], y = b[i]
-        if x != y { return x < y ? -1 : 1 }
-        i += 1
+    if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+        let c = memcmp(pa, pb, n)
+        if c != 0 { return Int(c) }
     }
     return a.count - b.count
 }

@@ -45,7 +45,7 @@ public final class ParquetWriter {
         while start < batch.rowCount {
             // Slices of at most 64Ki rows keep the byte limit of a row group honest.
             let n = min(batch.rowCount - start, options.rowGroupRows - rowsInGroup, 1 << 16)
-            for (writer, column) in zip(columns, batch.columns) { try writer.append(column, range: start..<(start + n)) }
+            for i in columns.indices { try columns[i].append(batch.columns[i], range: start..<(start + n)) }
             rowsInGroup += n
             start += n
             if rowsInGroup >= options.rowGroupRows || columns.reduce(0, { $0 + $1.bufferedBytes }) >= options.rowGroupBytes {
@@ -101,13 +101,14 @@ public final class ParquetWriter {
         chunks.reserveCapacity(columns.count)
         let groupStart = offset
         var totalByteSize: Int64 = 0
-        for writer in columns {
-            let encoded = try writer.finish()
+        for i in columns.indices {
+            let encoded = try columns[i].finish()
+            let writer = columns[i]
             let chunkStart = offset
             let dictionaryOffset: Int64? = encoded.dictionaryPage.isEmpty ? nil : chunkStart
             try emit(encoded.dictionaryPage)
             let dataOffset = offset
-            try emit(encoded.pages)
+            for page in encoded.pages { try emit(page) }
             let meta = ColumnMetaData(
                 type: writer.physicalType, encodings: encoded.encodings, pathInSchema: [writer.field.name], codec: options.compression,
                 numValues: encoded.numValues, totalUncompressedSize: encoded.totalUncompressedSize,
