@@ -13,54 +13,14 @@ public enum CSVFile {
         CompressionCodec.forFileName(path)
     }
 
-    /// Streams the file at `path` through a ``CSVReader``: reads 1 MiB at a time, decompressing
-    /// gzip/zstd (detected by extension or magic bytes) on the way; memory stays bounded by one
-    /// batch plus the read buffers. Returns the reader (for ``CSVReader/badRows`` and the counts).
+    /// Streams the file at `path` through a ``CSVReader``, calling `emit` per batch (see
+    /// ``CSVFileReader``). Returns the reader (for ``CSVReader/badRows`` and the counts).
     @discardableResult
     public static func read(path: String, schema: Schema, options: CSVReadOptions = CSVReadOptions(),
                             emit: (ColumnBatch) throws -> Void) throws -> CSVReader {
-        guard let file = fopen(path, "rb") else {
-            throw CSVError.io(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        let reader = try CSVReader(schema: schema, options: options, source: path)
-        let chunkSize = 1 << 20
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
-        var decoder: StreamDecompressor?
-        var decoded: [UInt8] = []
-        var first = true
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkSize, file) }
-            if n == 0 {
-                if ferror(file) != 0 { throw CSVError.io(file: path, message: "read failed: \(String(cString: strerror(errno)))") }
-                break
-            }
-            if first {
-                first = false
-                var codec = codec(forPath: path)
-                if codec == .none, let sniffed = CompressionCodec.sniff(chunk.prefix(n)) { codec = sniffed }
-                if codec == .gzip || codec == .zstd || codec == .zlib { decoder = try StreamDecompressor(codec) }
-            }
-            try chunk.withUnsafeBytes { raw in
-                let piece = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                guard let decoder else { return try reader.feed(piece, emit: emit) }
-                decoder.feed(piece)
-                while true {
-                    decoded.removeAll(keepingCapacity: true)
-                    let produced: Int
-                    do { produced = try decoder.read(into: &decoded, maxBytes: chunkSize) } catch {
-                        throw CSVError.io(file: path, message: "\(error)")
-                    }
-                    if produced == 0 { break }
-                    try decoded.withUnsafeBytes { try reader.feed($0, emit: emit) }
-                }
-            }
-        }
-        if let decoder {
-            do { try decoder.finish() } catch { throw CSVError.io(file: path, message: "\(error)") }
-        }
-        try reader.finish(emit: emit)
-        return reader
+        let file = try CSVFileReader(path: path, schema: schema, options: options)
+        while let batch = try file.next() { try emit(batch) }
+        return file.reader
     }
 
     /// Reads a whole (small) file into one batch.
@@ -135,4 +95,93 @@ public enum CSVFile {
             }
         }
     }
+}
+
+/// Pulls batches from a local CSV file: reads 1 MiB at a time, decompressing gzip/zstd (detected
+/// by extension or magic bytes) on the way; memory stays bounded by one batch plus the buffers.
+public final class CSVFileReader {
+    public let path: String
+    public let reader: CSVReader
+    private let file: UnsafeMutablePointer<FILE>
+    private let chunkSize = 1 << 20
+    private var chunk: [UInt8]
+    private var decoder: StreamDecompressor?
+    private var decoded: [UInt8] = []
+    private var first = true
+    private var ended = false
+    private var ready: [ColumnBatch] = []
+    private var readyIndex = 0
+
+    public init(path: String, schema: Schema, options: CSVReadOptions = CSVReadOptions()) throws {
+        guard let file = fopen(path, "rb") else {
+            throw CSVError.io(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        self.file = file
+        self.path = path
+        chunk = [UInt8](repeating: 0, count: chunkSize)
+        do { reader = try CSVReader(schema: schema, options: options, source: path) } catch {
+            fclose(file)
+            throw error
+        }
+    }
+
+    deinit { fclose(file) }
+
+    public var schema: Schema { reader.schema }
+
+    /// The next batch, or nil at the end of the file.
+    public func next() throws -> ColumnBatch? {
+        while readyIndex == ready.count {
+            ready.removeAll(keepingCapacity: true)
+            readyIndex = 0
+            if ended { return nil }
+            try step()
+        }
+        readyIndex += 1
+        return ready[readyIndex - 1]
+    }
+
+    /// Makes progress: decodes one piece of pending compressed input, or reads the next chunk.
+    /// Each call feeds the CSV parser at most one chunk, so batches queued at once stay bounded
+    /// even for highly compressed input.
+    private func step() throws {
+        if let decoder, !decoder.needsInput || decoderMayHoldOutput {
+            decoded.removeAll(keepingCapacity: true)
+            let produced: Int
+            do { produced = try decoder.read(into: &decoded, maxBytes: chunkSize) } catch {
+                throw CSVError.io(file: path, message: "\(error)")
+            }
+            decoderMayHoldOutput = produced == chunkSize
+            if produced > 0 {
+                try decoded.withUnsafeBytes { try reader.feed($0) { ready.append($0) } }
+                return
+            }
+        }
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkSize, file) }
+        if n == 0 {
+            if ferror(file) != 0 { throw CSVError.io(file: path, message: "read failed: \(String(cString: strerror(errno)))") }
+            ended = true
+            if let decoder {
+                do { try decoder.finish() } catch { throw CSVError.io(file: path, message: "\(error)") }
+            }
+            try reader.finish { ready.append($0) }
+            return
+        }
+        if first {
+            first = false
+            var codec = CSVFile.codec(forPath: path)
+            if codec == .none, let sniffed = CompressionCodec.sniff(chunk.prefix(n)) { codec = sniffed }
+            if codec == .gzip || codec == .zstd || codec == .zlib { decoder = try StreamDecompressor(codec) }
+        }
+        try chunk.withUnsafeBytes { raw in
+            let piece = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+            if let decoder {
+                decoder.feed(piece)
+                decoderMayHoldOutput = true
+            } else {
+                try reader.feed(piece) { ready.append($0) }
+            }
+        }
+    }
+    private var decoderMayHoldOutput = false
 }
