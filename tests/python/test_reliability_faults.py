@@ -6,6 +6,7 @@ truncated body or a delay. The tables must end equal to SQLite given the same ch
 at every version. With 100% faults every command must fail with a clear error within its deadline
 and commit nothing.
 """
+import datetime
 import json
 import os
 import subprocess
@@ -112,6 +113,8 @@ def test_ingest_and_compact_through_10pct_faults(lakectl, s3_env, s3_prefix, tmp
         for i in range(BATCHES):
             src = tmp_path / "in" / "public" / "orders" / cdc_name(i)
             src.parent.mkdir(parents=True, exist_ok=True)
+            # no commit time shared across files: that is a separate known ingest bug (see test_reliability_crash)
+            stream.clock += datetime.timedelta(seconds=1)
             src.write_text(stream.batch(60 + 20 * i, plain=True), encoding="utf-8")
             ing = out.add(lakectl("ingest", s3_prefix, "--format", "dms-csv", "--schema", schema, "--table", TABLE,
                                   "--max-rows", "40", src, env=env))
