@@ -132,6 +132,10 @@ public final class IngestRunner {
             if TerminationSignals.requested { summary.stoppedBySignal = true; break }
         }
         try await writer.flushAll(reason: summary.stoppedBySignal ? .signal : .endOfInput)
+        if let spool, cursor >= buf.count {
+            // Everything read is committed.
+            try spool.delete(below: Int64.max)
+        }
         try await writeQuarantine()
         if options.progress { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8) ?? Data()) }
         summary.rowsCommitted = writer.rowsCommitted
@@ -147,9 +151,10 @@ public final class IngestRunner {
     private func afterCommit(_ t: TableBuffer) {
         if t.rowCount == 0 { t.firstSpoolBlock = nil }
         guard let spool else { return }
-        var low = blockOf(bufBase + cursor) ?? Int64.max
+        // Keep the chunk holding the first undecoded byte, and every chunk a buffered row came from.
+        var low = cursor < buf.count ? (blockOf(bufBase + cursor) ?? Int64.max) : Int64.max
         for other in writer.registry.all { if let b = other.firstSpoolBlock { low = min(low, b) } }
-        if low == Int64.max, let last = spoolBlocks.last { low = last.1 + 1 }
+        if low == Int64.max { low = (spoolBlocks.last?.1 ?? Int64.max - 1) + 1 }
         try? spool.delete(below: low)
     }
 
@@ -279,6 +284,8 @@ public final class IngestRunner {
             case .needsSchemaFlush(let t):
                 try await writer.flush(t, reason: .schemaChange)
                 continue
+            case .noEvent:
+                break
             case .skipped:
                 summary.eventsRead += 1
                 summary.eventsSkipped += 1
@@ -330,8 +337,9 @@ public final class IngestRunner {
 
     private func writeQuarantine() async throws {
         guard !quarantine.isEmpty else { return }
-        let key = "quarantine/" + writer.fileKey(TableID(schema: "-", table: "-"), firstCommitTs: 0, ext: "jsonl")
-            .split(separator: "/").last.map(String.init)!
+        let name = writer.fileKey(TableID(schema: "-", table: "-"), firstCommitTs: 0, ext: "jsonl")
+            .split(separator: "/").last.map(String.init) ?? "quarantine.jsonl"
+        let key = "quarantine/" + name
         try await writer.store.put(key, bytes: quarantine)
         summary.quarantineFile = key
         quarantine = []
