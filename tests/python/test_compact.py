@@ -116,15 +116,13 @@ def test_oracle_through_lakectl_ingest(lakectl, tmp_path):
         batch = tmp_path / f"batch{i}.csv"
         batch.write_text(stream.batch(random.Random(100 + i).randint(1, 100), plain=True), encoding="utf-8")
         lakectl("ingest", lake, "--format", "dms-csv", "--table", TABLE, "--schema", schema, "--key", "id",
-                "--compression", "none", batch, check=True)
+                *(["--file-format", "csv"] if i % 2 else []), batch, check=True)
         out = lakectl("compact", lake, "--table", TABLE, "--partition-by", "region", "--json", check=True)
         expected_by_version[int(__import__("json").loads(out.stdout)["version"])] = stream.expected()
     for version, expected in expected_by_version.items():
         assert table_rows(table_path(lake), version) == expected, f"version {version}"
 
 
-@pytest.mark.xfail(strict=True, reason="LakeCDC's CSV change-file encoder writes an empty binary value as an empty "
-                                       "unquoted field, which the DMS dialect reads as NULL (it should write \"\")")
 def test_ingest_csv_change_files_keep_empty_binary(lakectl, tmp_path):
     lake, schema = tmp_path / "lake", tmp_path / "schema.json"
     schema.write_text('{"columns": [{"name": "Op", "type": "string"}, {"name": "ts", "type": "string"}, '
