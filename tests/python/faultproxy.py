@@ -40,7 +40,7 @@ ERROR_BODY = {
 
 
 class FaultProxy:
-    def __init__(self, upstream, rate=0.1, seed=0, faults=FAULTS, stall_seconds=3.0, max_delay=0.3):
+    def __init__(self, upstream, rate=0.1, seed=0, faults=FAULTS, stall_seconds=3.0, max_delay=0.3, ssl_context=None):
         parsed = urllib.parse.urlparse(upstream)
         assert parsed.scheme == "http", "the proxy forwards to an http:// upstream"
         self.upstream = (parsed.hostname, parsed.port or 80)
@@ -69,7 +69,11 @@ class FaultProxy:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if ssl_context is not None:  # serve HTTPS (the TLS verification tests)
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):

@@ -171,7 +171,7 @@ def test_hostile_object_keys(lakectl, sandbox, tmp_path, key):
     lake, _ = sandbox
     src = tmp_path / "f.txt"
     src.write_text("payload")
-    proc = lakectl("fs", "cp", src, f"{lake}/{key}", timeout=30)
+    proc = lakectl("fs", "upload", src, f"{lake}/{key}", timeout=30)
     expect_clean(proc, must_fail=False)
     if proc.returncode == 0:
         hits = [p for p in lake.rglob("*") if p.is_file()]

@@ -126,19 +126,25 @@ def test_crash_matrix_ingest_compact_checkpoint_vacuum(lakectl_bin, tmp_path):
 
 
 def test_local_store_write_killed_never_visible(lakectl_bin, tmp_path):
-    """`fs cp` of a 48 MB file killed at random moments: the object is either absent or complete,
+    """`fs upload` of a 16 MB file (multipart, 1 MB parts) killed at random moments: the object is either absent or complete,
     and no staging file is listed."""
     rng = random.Random(SEED + 1)
     payload = tmp_path / "big.bin"
-    data = os.urandom(1 << 20) * 48
+    data = os.urandom(1 << 20) * 16
     payload.write_bytes(data)
     lake = tmp_path / "lake"
     lake.mkdir()
-    outcomes = {"absent": 0, "complete": 0}
+    outcomes = {"absent": 0, "complete": 0, "killed": 0}
+    t0 = time.monotonic()
+    first = subprocess.run([lakectl_bin, "fs", "upload", str(payload), f"{lake}/objects/first.bin"], capture_output=True,
+                           text=True)
+    assert first.returncode == 0, first.stderr
+    span = time.monotonic() - t0
     for i in range(env_int("LAKECTL_CRASH_CP_POINTS", 12)):
         dest = f"{lake}/objects/o{i}.bin"
-        _kill_at([lakectl_bin, "fs", "cp", str(payload), dest, "--multipart-threshold", str(8 << 20),
-                  "--part-size", str(4 << 20)], rng.uniform(0.0, 1.5))
+        if _kill_at([lakectl_bin, "fs", "upload", str(payload), dest, "--multipart-threshold", str(4 << 20),
+                     "--part-size", str(1 << 20)], rng.uniform(0.0, span * 2.5)):
+            outcomes["killed"] += 1
         keys = _check_lake_listing(lakectl_bin, lake)
         key = f"objects/o{i}.bin"
         if key in keys:
@@ -147,6 +153,7 @@ def test_local_store_write_killed_never_visible(lakectl_bin, tmp_path):
             outcomes["complete"] += 1
         else:
             outcomes["absent"] += 1
+    assert outcomes["killed"] >= 1, outcomes
     record("crash-local-store", **outcomes)
 
 
