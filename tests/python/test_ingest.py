@@ -498,3 +498,27 @@ def test_compressed_csv_change_files(lakectl, tmp_path, compression, ext):
     rows = con.execute("select Op, id from read_csv(?, header=true, compression=?)",
                        [str(lake / f["path"]), compression]).fetchall()
     assert rows == [(op, row["id"]) for op, row, _ in expected]
+
+
+def test_dms_parquet_input(lakectl, tmp_path):
+    folder = tmp_path / "dms" / "sales" / "orders"
+    folder.mkdir(parents=True)
+    ts = ["2024-06-12 10:30:25.104667", "2024-06-12 10:30:25.480979", "2024-06-12 10:30:25.854359"]
+    t = pa.table({"Op": ["I", "U", "D"], "ts": ts, "id": pa.array([7, 7, 7], pa.int64()),
+                  "name": ["a", "b", None],
+                  "amount": pa.array([decimal.Decimal("1.50"), decimal.Decimal("2.25"), None], pa.decimal128(10, 2))})
+    pq.write_table(t, folder / "20240612-103127367.parquet", row_group_size=2)
+    lake = tmp_path / "lake"
+    run = lakectl("ingest", lake, "--format", "dms-parquet", "--key", "id", folder / "20240612-103127367.parquet")
+    assert run.returncode == 0, run.stderr
+    got = committed_table(lake, "sales", "orders")
+    for c in ["Op", "id", "name", "amount"]:
+        assert got.column(c).to_pylist() == t.column(c).to_pylist()
+    assert [v.strftime("%Y-%m-%d %H:%M:%S.%f") for v in got.column("_commit_ts").to_pylist()] == ts
+    again = lakectl("ingest", lake, "--format", "dms-parquet", folder / "20240612-103127367.parquet", "--json")
+    assert json.loads(again.stdout)["rows_committed"] == 0
+    # A bad op names the file and row.
+    bad = t.set_column(0, "Op", pa.array(["I", "X", "D"]))
+    pq.write_table(bad, folder / "bad.parquet")
+    run = lakectl("ingest", tmp_path / "lake2", "--format", "dms-parquet", "--table", "sales.orders", folder / "bad.parquet")
+    assert run.returncode != 0 and f"{folder / 'bad.parquet'}:2: unknown op" in run.stderr
