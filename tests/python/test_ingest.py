@@ -520,3 +520,25 @@ def test_dms_parquet_input(lakectl, tmp_path):
     pq.write_table(bad, folder / "bad.parquet")
     run = lakectl("ingest", tmp_path / "lake2", "--format", "dms-parquet", "--table", "sales.orders", folder / "bad.parquet")
     assert run.returncode != 0 and f"{folder / 'bad.parquet'}:2: unknown op" in run.stderr
+
+
+def test_schemaless_events_and_table_override(lakectl, tmp_path):
+    """Debezium with schemas.enable=false: bare payloads; types inferred, table from --table."""
+    events = [
+        {"before": None, "after": {"id": 1, "qty": 3, "price": 9.5, "ok": True, "note": "héllo"},
+         "source": {"db": "shop", "table": "t1", "lsn": 100, "ts_ms": 1718188227000}, "op": "c", "ts_ms": 1},
+        {"before": {"id": 1, "qty": 3, "price": 9.5, "ok": True, "note": "héllo"},
+         "after": {"id": 1, "qty": 4, "price": 10.25, "ok": False, "note": None},
+         "source": {"db": "shop", "table": "t1", "lsn": 180, "ts_ms": 1718188228000}, "op": "u", "ts_ms": 2},
+    ]
+    src = write_lines(tmp_path / "bare.json", [json.dumps(e) for e in events])
+    lake = tmp_path / "lake"
+    run = lakectl("ingest", lake, src, "--table", "analytics.items")
+    assert run.returncode == 0, run.stderr
+    t = committed_table(lake, "analytics", "items")
+    assert t.schema.field("id").type == pa.int64() and t.schema.field("price").type == pa.float64()
+    assert t.schema.field("ok").type == pa.bool_()
+    assert t.column("qty").to_pylist() == [3, 4]
+    assert t.column("note").to_pylist() == ["héllo", None]
+    assert t.column("Op").to_pylist() == ["I", "U"]
+    assert not (lake / "changes" / "shop").exists()
