@@ -61,7 +61,7 @@ final class S3Client: Sendable {
     }
 
     /// Host header value and unencoded path of a request.
-    private func target(bucket: String?, key: String?) -> (host: String, path: String) {
+    func target(bucket: String?, key: String?) -> (host: String, path: String) {
         let portSuffix = port.map { ":\($0)" } ?? ""
         guard let bucket else { return (host + portSuffix, "/") }
         // Virtual-hosted names with dots break TLS certificate matching: use path style for them.

@@ -410,7 +410,10 @@ final class S3MultipartUpload: MultipartUpload {
 
     func abort() async throws {
         let request = request("DELETE", "multipart abort")
-        let outcome = try await store.client.send(request)
+        // Runs detached so that an abort after cancellation (the usual reason to abort) is not
+        // itself cancelled, which would leave the parts behind.
+        let client = store.client
+        let outcome = try await Task.detached { try await client.send(request) }.value
         let status = outcome.response.status
         if status == 204 || status == 200 { return }
         let error = store.client.error(outcome, request)

@@ -22,12 +22,12 @@ struct Compact: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The lake: a folder path or file:// URL.") var lakeURL: String
+    @Argument(help: "The lake: a folder path, file:// or s3:// URL.") var lakeURL: String
     @Option(help: "The table, SCHEMA.TABLE.") var table: String?
     @Option(help: "Primary-key columns, comma-separated (default: the table's, or the schema file's).") var key: String?
     @Option(name: .customLong("partition-by"), help: "Partition a new table by COL or COL:year|month|day|hour (repeatable).")
     var partitionBy: [String] = []
-    @Option(help: "An AWS DMS folder to read changes from (path or file:// URL; with --all, the folder holding <schema>/<table>/ folders).")
+    @Option(help: "An AWS DMS folder to read changes from (path, file:// or s3:// URL; with --all, the folder holding <schema>/<table>/ folders).")
     var from: String?
     @Option(help: "A JSON schema file describing the change files' columns, key, op, timestamp, sequence and before-image columns.")
     var schema: String?
@@ -40,6 +40,10 @@ struct Compact: AsyncParsableCommand {
     @Option(help: "Explain how this key (comma-separated values for a composite key) was resolved.") var explain: String?
     @Option(name: .customLong("target-file-size"), help: "Target data file size in bytes (default 128 MiB).")
     var targetFileSize: Int = 128 << 20
+    @Option(name: .customLong("memory-budget"),
+            help: "Memory budget of a round, e.g. 512M or 2G (default 2G): larger backlogs are applied in several commits.")
+    var memoryBudget: String = "2G"
+    @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if !all && table == nil { throw ValidationError("pass --table SCHEMA.TABLE (or --all)") }
@@ -47,6 +51,7 @@ struct Compact: AsyncParsableCommand {
         if let table, table.split(separator: ".").count != 2 { throw ValidationError("--table must be SCHEMA.TABLE, got '\(table)'") }
         if targetFileSize < 1024 { throw ValidationError("--target-file-size must be at least 1024 bytes") }
         if let every { _ = try Self.parseDuration(every) }
+        _ = try Self.parseBytes(memoryBudget)
     }
 
     func run() async throws {
@@ -70,19 +75,20 @@ struct Compact: AsyncParsableCommand {
     }
 
     private func runOnce() async throws {
-        let lake = try Self.openStore(lakeURL)
+        let lake = try openStore(lakeURL)
         var options = CompactOptions()
         options.keyColumns = key.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         options.partitionBy = try partitionBy.map { try PartitionSpec(parsing: $0) }
         options.dryRun = dryRun
         options.explainKey = explain
         options.targetFileSize = targetFileSize
+        options.memoryBudget = try Self.parseBytes(memoryBudget)
         let fileSchema = try schema.map { path -> ChangeFileSchema in
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read schema file \(path)") }
             return try ChangeFileSchema.parse(Array(data), source: path)
         }
         var targets: [(name: String, source: (any ChangeSource)?)] = []
-        let fromStore = try from.map { try Self.openStore($0) }
+        let fromStore = try from.map { try openStore($0) }
         if all {
             if let fromStore {
                 for schemaFolder in try await fromStore.listAll(prefix: "", delimiter: "/").prefixes where !schemaFolder.hasPrefix("_") {
@@ -140,6 +146,17 @@ struct Compact: AsyncParsableCommand {
         return (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
+    /// `1048576`, `512K`, `64M`, `2G` (binary units).
+    static func parseBytes(_ text: String) throws -> Int64 {
+        let units: [(String, Int64)] = [("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40)]
+        for (suffix, scale) in units where text.uppercased().hasSuffix(suffix) || text.uppercased().hasSuffix(suffix + "B") {
+            let digits = text.uppercased().hasSuffix("B") ? text.dropLast(2) : text.dropLast(1)
+            if let v = Int64(digits), v > 0, v < Int64.max / scale { return v * scale }
+        }
+        if let v = Int64(text), v > 0 { return v }
+        throw ValidationError("--memory-budget: '\(text)' is not a size like 512M or 2G")
+    }
+
     /// `500ms`, `30s`, `5m`, `1h`, or plain seconds.
     static func parseDuration(_ text: String) throws -> TimeInterval {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
@@ -150,15 +167,9 @@ struct Compact: AsyncParsableCommand {
         throw ValidationError("--every: '\(text)' is not a duration like 30s, 5m or 1h")
     }
 
-    /// A local folder (path or file:// URL). S3 URLs arrive with LakeS3's store factory.
-    static func openStore(_ url: String) throws -> any ObjectStore {
-        if url.hasPrefix("s3://") {
-            throw ValidationError("\(url): s3:// lakes are not supported by compact yet; use a local folder")
-        }
-        var path = url
-        if path.hasPrefix("file://") { path.removeFirst("file://".count) }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return LocalFolderStore(path: path)
+    /// A store for a lake or DMS URL (StoreFactory: a path, file:// or s3://).
+    func openStore(_ url: String) throws -> any ObjectStore {
+        try store.open(url)
     }
 }
 

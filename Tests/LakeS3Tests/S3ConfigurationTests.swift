@@ -215,3 +215,28 @@ struct S3ParsingTests {
         #expect(redact("x SECRETKEY y TOKEN1") == "x ****** y ******")
     }
 }
+
+struct S3AddressingTests {
+    func client(endpoint: String?, region: String = "eu-west-1", pathStyle: Bool? = nil) throws -> S3Client {
+        S3Client(configuration: try S3Configuration.resolve(
+            .init(accessKeyID: "A", secretAccessKey: "S", region: region, endpoint: endpoint, pathStyle: pathStyle),
+            environment: [:]))
+    }
+
+    @Test func awsDefaultsToVirtualHosted() throws {
+        let aws = try client(endpoint: nil)
+        #expect(aws.target(bucket: "b", key: "k/x y") == ("b.s3.eu-west-1.amazonaws.com", "/k/x y"))
+        #expect(aws.target(bucket: "b", key: nil) == ("b.s3.eu-west-1.amazonaws.com", "/"))
+        // Dotted bucket names would break TLS name matching: path style for them.
+        #expect(aws.target(bucket: "my.bucket", key: "k") == ("s3.eu-west-1.amazonaws.com", "/my.bucket/k"))
+        let forcedPath = try client(endpoint: nil, pathStyle: true)
+        #expect(forcedPath.target(bucket: "b", key: "k") == ("s3.eu-west-1.amazonaws.com", "/b/k"))
+    }
+
+    @Test func customEndpointsDefaultToPathStyle() throws {
+        let local = try client(endpoint: "http://127.0.0.1:8333")
+        #expect(local.target(bucket: "b", key: "k") == ("127.0.0.1:8333", "/b/k"))
+        let virtual = try client(endpoint: "https://minio.example", pathStyle: false)
+        #expect(virtual.target(bucket: "b", key: "k") == ("b.minio.example", "/k"))
+    }
+}

@@ -193,6 +193,22 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(6))
     }
 
+    /// Transfers block their threads; `parallelism` of them must be in flight at once, so eight
+    /// requests to a silent server all time out together rather than one after another.
+    @Test func blockingTransfersRunInParallel() async throws {
+        let listener = try SilentListener()
+        var config = try S3Configuration.resolve(.init(accessKeyID: "A", secretAccessKey: "S", endpoint: "http://127.0.0.1:\(listener.port)",
+                                                       parallelism: 8), environment: [:])
+        config.retry.deadline = 2
+        config.lowSpeedTime = 30
+        let store = try S3Store(bucket: "b", configuration: config)
+        let start = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<8 { group.addTask { _ = try? await store.head("k\(i)") } }
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
     @Test func refusedConnectionsRetryUntilTheDeadline() async throws {
         // A port that was just free: connections are refused.
         let port = try SilentListener().port

@@ -158,7 +158,11 @@ def table_rows(path, version=None):
     """The Delta table's rows, normalised like ``Stream.expected``."""
     from deltalake import DeltaTable
     dt = DeltaTable(str(path), version=version) if version is not None else DeltaTable(str(path))
-    t = dt.to_pyarrow_table()
+    return normalise(dt.to_pyarrow_table())
+
+
+def normalise(t):
+    """A table's rows as sorted tuples, like ``Stream.expected``."""
     out = []
     for r in t.to_pylist():
         at = r["at"]

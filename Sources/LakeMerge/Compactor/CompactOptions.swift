@@ -14,6 +14,10 @@ public struct CompactOptions: Sendable {
     public var explainKey: String?
     /// Table files read at once (cores).
     public var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Memory budget of a round in bytes: a round takes change files up to a quarter of it (text
+    /// expands into columns, resolution and rewrite buffers come on top); the rest waits for the
+    /// next round of the same run.
+    public var memoryBudget: Int64 = 2 << 30
     /// Times a round is redone after losing a commit race to another writer.
     public var maxRetries = 20
 
@@ -42,6 +46,8 @@ public struct CompactSummary: Sendable, Codable {
     /// Store requests the round made (dry run: would make), roughly: lists, gets, puts.
     public var requests = 0
     public var retries = 0
+    /// Commits this run made (a run splits its work into rounds that fit the memory budget).
+    public var rounds = 0
     public var seconds = 0.0
     /// `--explain` output lines.
     public var explain: [String]?
@@ -49,6 +55,8 @@ public struct CompactSummary: Sendable, Codable {
     public var plannedSourceFiles: [String]?
     public var plannedTableFiles: [String]?
     public var message: String?
+    /// Files were left for another round (memory budget).
+    public var more = false
 
     public init(table: String) { self.table = table }
 
@@ -61,6 +69,33 @@ public struct CompactSummary: Sendable, Codable {
             return "\(table): \(message ?? "nothing to do") (\(String(format: "%.2f", seconds)) s)"
         }
         return "\(table): version \(version): \(rowsInserted) inserted, \(rowsUpdated) updated, \(rowsDeleted) deleted from \(changeRows) changes in \(sourceFiles) file(s); files +\(filesAdded) -\(filesRemoved) (\(bytesAdded) bytes written, \(bytesRead) read) in \(String(format: "%.2f", seconds)) s"
+            + (rounds > 1 ? " in \(rounds) rounds (memory budget)" : "")
             + (retries > 0 ? " after \(retries) retr\(retries == 1 ? "y" : "ies")" : "")
+    }
+}
+
+extension CompactSummary {
+    /// Adds a later round of the same run.
+    mutating func add(_ later: CompactSummary) {
+        version = later.version ?? version
+        sourceFiles += later.sourceFiles
+        sourceBytes += later.sourceBytes
+        changeRows += later.changeRows
+        keys += later.keys
+        rowsInserted += later.rowsInserted
+        rowsUpdated += later.rowsUpdated
+        rowsDeleted += later.rowsDeleted
+        filesRead += later.filesRead
+        bytesRead += later.bytesRead
+        filesAdded += later.filesAdded
+        filesRemoved += later.filesRemoved
+        bytesAdded += later.bytesAdded
+        bytesRemoved += later.bytesRemoved
+        requests += later.requests
+        retries += later.retries
+        rounds += later.rounds
+        more = later.more
+        if later.explain != nil { explain = later.explain }
+        message = later.message
     }
 }

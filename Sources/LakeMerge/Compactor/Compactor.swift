@@ -34,15 +34,30 @@ public struct Compactor: Sendable {
     /// The `txn` application id of this source.
     public var appId: String { source.appId }
 
-    /// Runs one round, redoing it after a lost commit race (up to ``CompactOptions/maxRetries``).
+    /// Runs rounds until the source has nothing pending (each round one commit, sized to the memory
+    /// budget), redoing a round after a lost commit race (up to ``CompactOptions/maxRetries`` in a row).
     public func run() async throws -> CompactSummary {
         let started = Date()
+        var total: CompactSummary?
+        while true {
+            var summary = try await runRound()
+            if var t = total {
+                t.add(summary)
+                summary = t
+            }
+            summary.seconds = Date().timeIntervalSince(started)
+            total = summary
+            guard summary.more, summary.version != nil, !options.dryRun else { return summary }
+        }
+    }
+
+    private func runRound() async throws -> CompactSummary {
         var retries = 0
         while true {
             do {
                 var summary = try await round()
                 summary.retries = retries
-                summary.seconds = Date().timeIntervalSince(started)
+                summary.rounds = summary.version == nil ? 0 : 1
                 return summary
             } catch let conflict as DeltaConflictError {
                 retries += 1
@@ -64,7 +79,8 @@ public struct Compactor: Sendable {
         summary.dryRun = options.dryRun
         let existing: Snapshot? = (try await table.latestVersion()) == nil ? nil : try await table.snapshot()
         summary.requests += 2
-        guard let pending = try await source.pending(table: table, snapshot: existing, name: name) else {
+        guard let pending = try await source.pending(table: table, snapshot: existing, name: name,
+                                                     maxBytes: max(1, options.memoryBudget / 4)) else {
             summary.message = "up to date: no new change files in \(source.description)"
             return summary
         }
@@ -144,6 +160,7 @@ public struct Compactor: Sendable {
         let result = try await tx.commit()
         summary.requests += 1
         summary.version = result.version
+        summary.more = pending.more
         return summary
     }
 

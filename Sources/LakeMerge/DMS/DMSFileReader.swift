@@ -46,6 +46,9 @@ struct DMSFileReader {
         var roles: [Role]?
         var first = true
         var dataSeen = [Bool](repeating: false, count: tableSchema.fields.count)
+        // Reused per row: which columns the row's fields filled.
+        var filled = [Bool](repeating: false, count: builders.count)
+        var beforeFilled = [Bool](repeating: false, count: beforeCount)
 
         while try records.next(source: source) {
             if first {
@@ -65,8 +68,8 @@ struct DMSFileReader {
             var op = ChangeOp.insert
             var seq = ChangeSet.noSequence
             var time = ChangeSet.noTime
-            var filled = [Bool](repeating: false, count: builders.count)
-            var beforeFilled = [Bool](repeating: false, count: beforeCount)
+            for c in 0..<filled.count { filled[c] = false }
+            for k in 0..<beforeFilled.count { beforeFilled[k] = false }
             for (i, role) in roles.enumerated() {
                 let field = records.fields[i]
                 switch role {

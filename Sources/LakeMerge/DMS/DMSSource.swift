@@ -100,10 +100,11 @@ public struct DMSSource: ChangeSource {
         }
     }
 
-    public func pending(table: DeltaTable, snapshot: Snapshot?, name: String) async throws -> PendingChanges? {
+    public func pending(table: DeltaTable, snapshot: Snapshot?, name: String, maxBytes: Int64) async throws -> PendingChanges? {
         var done = DMSConsumedFiles()
         if let snapshot { done = try await consumed(table: table, snapshot: snapshot, name: name) }
-        let pending = try await listFiles().filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey) }
+        let all = try await listFiles().filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey) }
+        let pending = Array(all.prefix(prefixWithin(all.map(\.size), maxBytes: maxBytes)))
         guard let first = pending.first else { return nil }
         var record = done
         for file in pending { record.insert(file.name, relativeKey: file.relativeKey) }
@@ -124,7 +125,7 @@ public struct DMSSource: ChangeSource {
         return PendingChanges(
             files: pending.map { $0.relativeKey }, bytes: pending.reduce(0) { $0 + $1.size },
             fields: fields, key: fileSchema?.key ?? [], txnVersion: txnVersion,
-            parameters: ["lakectl.dms": record.json, "source": description],
+            parameters: ["lakectl.dms": record.json, "source": description], more: pending.count < all.count,
             read: { schema, key in try await source.read(refs, tableSchema: schema, keyColumns: key) })
     }
 
@@ -151,6 +152,7 @@ public struct DMSSource: ChangeSource {
 
     func fileText(_ file: ChangeFileRef) async throws -> [UInt8] {
         let bytes = try await store.get(file.key)
+        if file.zstd { return try Gzip.decompress(bytes, codec: .zstd, source: file.key) }
         guard file.gzip else { return bytes }
         return try Gzip.decompress(bytes, source: file.key)
     }

@@ -19,10 +19,12 @@ public struct ChangeLogSource: ChangeSource {
     public var appId: String { "lakectl-compact:changes/\(tableID.schema)/\(tableID.table)" }
     public var description: String { "\(store.description)/\(tableID.changesPrefix)" }
 
-    public func pending(table: DeltaTable, snapshot: Snapshot?, name: String) async throws -> PendingChanges? {
+    public func pending(table: DeltaTable, snapshot: Snapshot?, name: String, maxBytes: Int64) async throws -> PendingChanges? {
         let log = ChangeLog(store: store, table: tableID)
         let applied = snapshot?.transactionVersion(appId: appId)
-        let entries = try await log.entries(after: applied.map { UInt64(max(0, $0)) })
+        let all = try await log.entries(after: applied.map { UInt64(max(0, $0)) })
+        let sizes = all.map { $0.files.reduce(Int64(0)) { $0 + Int64($1.bytes) } }
+        let entries = Array(all.prefix(prefixWithin(sizes, maxBytes: maxBytes)))
         guard let last = entries.last else { return nil }
         guard last.number <= UInt64(Int64.max) else { throw MergeError("\(description): change-log number \(last.number) is out of range") }
         // The newest entry's schema is the widest (ingest only adds nullable columns or widens types).
@@ -36,8 +38,9 @@ public struct ChangeLogSource: ChangeSource {
                 case ("parquet", _): refs.append(ChangeFileRef(key: file.path, format: .parquet, gzip: false))
                 case ("csv", "none"): refs.append(ChangeFileRef(key: file.path, format: .csv, gzip: false))
                 case ("csv", "gzip"): refs.append(ChangeFileRef(key: file.path, format: .csv, gzip: true))
+                case ("csv", "zstd"): refs.append(ChangeFileRef(key: file.path, format: .csv, gzip: false, zstd: true))
                 default:
-                    throw MergeError("\(file.path): \(file.format) change files with \(file.compression) compression are not supported by compact yet; ingest with --file-format parquet")
+                    throw MergeError("\(file.path): \(file.format) change files with \(file.compression) compression are not supported by compact; ingest with --compression zstd, gzip or none")
                 }
             }
         }
@@ -50,7 +53,7 @@ public struct ChangeLogSource: ChangeSource {
         return PendingChanges(
             files: refs.map(\.key), bytes: bytes, fields: schema.dataColumns, key: schema.key,
             txnVersion: Int64(last.number),
-            parameters: ["lakectl.changeLog": String(last.number), "source": description],
+            parameters: ["lakectl.changeLog": String(last.number), "source": description], more: entries.count < all.count,
             read: { dataSchema, key in try await reader.read(files, tableSchema: dataSchema, keyColumns: key) })
     }
 }

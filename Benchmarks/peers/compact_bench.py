@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Issue 6 benchmark (bulk): 2M base rows plus 500k changes (20% inserts, 70% updates, 10% deletes,
+uniform keys), applied as an upsert by
+
+- lakectl compact (the base table is compacted from a DMS full-load file first, not timed; then the
+  CDC file of the changes is compacted, timed);
+- deltalake (delta-rs) `merge` (base written with write_deltalake, not timed; the timed part reads the
+  same CSV, keeps the last change per key, and merges with delete / update / insert clauses);
+- DuckDB (base Parquet written first, not timed; the timed part reads the base and the CSV, keeps the
+  last change per key, and writes the upserted table with COPY ... TO parquet).
+
+Each timed step runs in its own process; time is wall clock, peak memory is the process's maximum RSS
+(os.wait4). Same data, same run. Prints a Markdown table and one JSON line.
+
+    python Benchmarks/peers/compact_bench.py --lakectl .build-release/release/lakectl [--rows 2000000 --changes 500000]
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+COLUMNS = ["id", "customer_id", "status", "amount", "note", "updated_at"]
+STATUSES = ["new", "paid", "shipped", "delivered", "cancelled", "returned"]
+SCHEMA = {
+    "columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long", "nullable": False},
+                {"name": "customer_id", "type": "long"}, {"name": "status", "type": "string"},
+                {"name": "amount", "type": "double"}, {"name": "note", "type": "string"},
+                {"name": "updated_at", "type": "timestamp"}],
+    "key": ["id"], "op": "Op",
+}
+
+
+def row(rng, key):
+    return (f"{key},{rng.randint(1, 100000)},{STATUSES[rng.randrange(6)]},{rng.randint(0, 10**7) / 100},"
+            f"note {rng.getrandbits(64):016x} {key},2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)} 1{rng.randint(0, 9)}:00:00.000000")
+
+
+def generate(folder, rows, changes, seed=1):
+    rng = random.Random(seed)
+    dms = os.path.join(folder, "dms")
+    os.makedirs(dms, exist_ok=True)
+    with open(os.path.join(dms, "LOAD00000001.csv"), "w") as f:
+        for key in range(rows):
+            f.write("I," + row(rng, key) + "\n")
+    next_key = rows
+    with open(os.path.join(folder, "changes.csv"), "w") as f:
+        f.write("Op," + ",".join(COLUMNS) + "\n")
+        for _ in range(changes):
+            r = rng.random()
+            if r < 0.2:
+                f.write("I," + row(rng, next_key) + "\n")
+                next_key += 1
+            elif r < 0.9:
+                f.write("U," + row(rng, rng.randrange(next_key)) + "\n")
+            else:
+                f.write(f"D,{rng.randrange(next_key)},,,,,\n")
+    with open(os.path.join(folder, "schema.json"), "w") as f:
+        json.dump(SCHEMA, f)
+
+
+def timed(cmd, env=None):
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out, err = proc.stdout.read(), proc.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[:3]} failed:\n{out}\n{err}")
+    return seconds, usage.ru_maxrss * 1024, out
+
+
+DELTA_BASE = r"""
+import sys, pyarrow.csv as pc, pyarrow as pa
+from deltalake import write_deltalake
+names = ["Op", "id", "customer_id", "status", "amount", "note", "updated_at"]
+t = pc.read_csv(sys.argv[1], read_options=pc.ReadOptions(column_names=names),
+                convert_options=pc.ConvertOptions(column_types={"updated_at": pa.timestamp("us"), "note": pa.string(), "status": pa.string()}))
+t = t.set_column(6, "updated_at", t.column("updated_at").cast(pa.timestamp("us", "UTC")))
+write_deltalake(sys.argv[2], t.drop_columns(["Op"]))
+"""
+
+DELTA_MERGE = r"""
+import sys, pyarrow as pa, pyarrow.csv as pc, pyarrow.compute as pcc
+from deltalake import DeltaTable
+t = pc.read_csv(sys.argv[1], convert_options=pc.ConvertOptions(column_types={
+    "updated_at": pa.timestamp("us"), "note": pa.string(), "status": pa.string(), "customer_id": pa.int64(), "amount": pa.float64()}))
+t = t.set_column(6, "updated_at", t.column("updated_at").cast(pa.timestamp("us", "UTC")))
+# Last change per key (row order) — delta-rs merge needs one source row per key.
+t = t.append_column("_row", pa.array(range(t.num_rows)))
+last = t.group_by("id").aggregate([("_row", "max")]).column("_row_max")
+src = t.take(last).drop_columns(["_row"])
+dt = DeltaTable(sys.argv[2])
+(dt.merge(src, "t.id = s.id", source_alias="s", target_alias="t")
+   .when_matched_delete("s.Op = 'D'")
+   .when_matched_update({c: f"s.{c}" for c in ["customer_id", "status", "amount", "note", "updated_at"]}, "s.Op != 'D'")
+   .when_not_matched_insert({c: f"s.{c}" for c in ["id", "customer_id", "status", "amount", "note", "updated_at"]}, "s.Op != 'D'")
+   .execute())
+print(DeltaTable(sys.argv[2]).count())
+"""
+
+DUCK_BASE = r"""
+import sys, duckdb
+duckdb.sql(f"COPY (SELECT id, customer_id, status, amount, note, updated_at FROM read_csv('{sys.argv[1]}', header=false, names=['Op','id','customer_id','status','amount','note','updated_at'], types={{'updated_at':'TIMESTAMP','amount':'DOUBLE','customer_id':'BIGINT','id':'BIGINT'}})) TO '{sys.argv[2]}' (FORMAT parquet, COMPRESSION zstd)")
+"""
+
+DUCK_UPSERT = r"""
+import sys, duckdb
+con = duckdb.connect()
+con.sql(f"CREATE TEMP TABLE c AS SELECT *, row_number() OVER () AS rn FROM read_csv('{sys.argv[1]}', header=true, types={{'updated_at':'TIMESTAMP','amount':'DOUBLE','customer_id':'BIGINT','id':'BIGINT'}})")
+con.sql("CREATE TEMP TABLE last AS SELECT * EXCLUDE (rn) FROM c QUALIFY row_number() OVER (PARTITION BY id ORDER BY rn DESC) = 1")
+con.sql(f'''COPY (
+  SELECT b.* FROM read_parquet('{sys.argv[2]}') b ANTI JOIN last l ON b.id = l.id
+  UNION ALL
+  SELECT id, customer_id, status, amount, note, updated_at FROM last WHERE Op <> 'D'
+) TO '{sys.argv[3]}' (FORMAT parquet, COMPRESSION zstd)''')
+print(con.execute(f"SELECT count(*) FROM read_parquet('{sys.argv[3]}')").fetchall()[0][0])
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lakectl", required=True)
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--changes", type=int, default=500_000)
+    ap.add_argument("--dir")
+    args = ap.parse_args()
+    work = args.dir or tempfile.mkdtemp(prefix="compact-bench-")
+    generate(work, args.rows, args.changes)
+    dms, changes, schema = os.path.join(work, "dms"), os.path.join(work, "changes.csv"), os.path.join(work, "schema.json")
+    py = sys.executable
+    results = {}
+
+    # lakectl: base from the full-load file (untimed), then the CDC file (timed).
+    lake = os.path.join(work, "lake")
+    subprocess.run([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema], check=True,
+                   stdout=subprocess.DEVNULL)
+    cdc = os.path.join(dms, "20240612-100000000.csv")
+    with open(changes) as src, open(cdc, "w") as dst:
+        next(src)
+        dst.writelines(src)
+    secs, rss, out = timed([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema, "--json"])
+    results["lakectl compact"] = (secs, rss, json.loads(out))
+    os.remove(cdc)
+
+    # deltalake merge.
+    dtable = os.path.join(work, "delta")
+    subprocess.run([py, "-c", DELTA_BASE, os.path.join(dms, "LOAD00000001.csv"), dtable], check=True)
+    secs, rss, out = timed([py, "-c", DELTA_MERGE, changes, dtable])
+    results["deltalake merge"] = (secs, rss, out.strip())
+
+    # DuckDB upsert in SQL + COPY TO parquet.
+    base = os.path.join(work, "base.parquet")
+    subprocess.run([py, "-c", DUCK_BASE, os.path.join(dms, "LOAD00000001.csv"), base], check=True)
+    secs, rss, out = timed([py, "-c", DUCK_UPSERT, changes, base, os.path.join(work, "duck-out.parquet")])
+    results["duckdb upsert + COPY"] = (secs, rss, out.strip())
+
+    lak = results["lakectl compact"][2]
+    rows_after = lak["rowsInserted"] - lak["rowsDeleted"] + args.rows
+    print(f"\n{args.rows:,} base rows + {args.changes:,} changes; lakectl: {lak['rowsInserted']} inserted, "
+          f"{lak['rowsUpdated']} updated, {lak['rowsDeleted']} deleted -> {rows_after} rows; "
+          f"deltalake -> {results['deltalake merge'][2]} rows; duckdb -> {results['duckdb upsert + COPY'][2]} rows\n")
+    print("| engine | time (s) | peak RSS (MiB) |\n|---|---|---|")
+    for name, (secs, rss, _) in results.items():
+        print(f"| {name} | {secs:.2f} | {rss / 2**20:.0f} |")
+    best_peer = min(results["deltalake merge"][0], results["duckdb upsert + COPY"][0])
+    print(f"\nlakectl / faster peer time: {results['lakectl compact'][0] / best_peer:.2f}x")
+    print(json.dumps({k: {"seconds": v[0], "peak_rss": v[1]} for k, v in results.items()}))
+
+
+if __name__ == "__main__":
+    main()
