@@ -216,12 +216,10 @@ def test_two_writers_one_table_loser_stops(lakectl_bin, tmp_path):
     args = [lakectl_bin, "ingest", str(lake), str(src), "--max-rows", "50", "--compression", "none"]
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
-    codes = [r[2] for r in results]
     numbers = [e["number"] for e in changelog(lake, "public", "orders")]
     assert numbers == list(range(len(numbers)))
-    if 0 not in codes or codes.count(0) == 2:
-        # Both may finish if one committed everything before the other started.
-        pass
+    # Both may finish (one started after the other had committed everything); a writer that
+    # stopped did so because it lost a commit race.
     for out, err, code in results:
         if code != 0:
             assert "another writer committed change-log entry" in err
