@@ -165,9 +165,11 @@ def test_hostile_partition_values_round_trip(lakectl, sandbox, tmp_path):
     assert not pathlib.Path(HOSTILE_VALUES[2]).exists()
 
 
-@pytest.mark.parametrize("key", ["../escape.txt", "a/../../escape.txt", "/etc/lakectl-escape", "a//b", "./x",
-                                 "k" * 10_000, "new\nline.txt"])
+@pytest.mark.parametrize("key", ["/etc/lakectl-escape", "a//b", "./x", "k" * 10_000, "new\nline.txt", "a/./b",
+                                 "%2e%2e/x", "x/.lakectl-tmp-y"])
 def test_hostile_object_keys(lakectl, sandbox, tmp_path, key):
+    """Local paths: `..` in a path the user types is an ordinary path (like cp), so the dot-dot keys
+    are checked on S3 below, where a key is not a path."""
     lake, _ = sandbox
     src = tmp_path / "f.txt"
     src.write_text("payload")
@@ -198,3 +200,21 @@ def test_hostile_table_names(lakectl, sandbox, tmp_path, table):
 
 def test_zz_record_counts():
     record("bad-input", **COUNT)
+
+
+@pytest.mark.parametrize("key", ["../escape.txt", "a/../../escape.txt", "./x", "a/./b", "k" * 2000])
+def test_hostile_s3_keys_stay_under_the_prefix(lakectl, s3_env, s3_prefix, tmp_path, key):
+    from reliability_common import lakectl_env, s3_client
+    s3 = s3_client(s3_env)
+    bucket = s3_env["bucket"]
+    src = tmp_path / "f.txt"
+    src.write_text("payload")
+    env = lakectl_env(s3_env, s3_env["AWS_ENDPOINT_URL"])
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    proc = lakectl("fs", "upload", src, f"{s3_prefix}/lake/{key}", "--timeout", "10", env=env, timeout=60)
+    expect_clean(proc, must_fail=False)
+    after = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    prefix = s3_prefix.split(f"s3://{bucket}/", 1)[1] + "/lake/"
+    assert all(k.startswith(prefix) for k in after - before), sorted(after - before)
+    if ".." in key.split("/") or "." in key.split("/"):
+        assert proc.returncode != 0, "a dot segment became an S3 key"
