@@ -7,7 +7,7 @@ import LakeParquet
 /// shreds and assembles the nested checkpoint schema itself (Dremel definition/repetition levels),
 /// reusing LakeParquet's Thrift metadata types and RLE/bit-packed level codec.
 ///
-/// Written files: one row group, PLAIN values, v1 data pages, uncompressed, no page index or
+/// Written files: one row group, PLAIN values, v1 data pages, snappy, no page index or
 /// statistics (Trino trips on some column indexes), `_last_checkpoint` written separately.
 enum CheckpointParquet {
     // MARK: Schema tree
@@ -125,8 +125,9 @@ enum CheckpointParquet {
         var values: [JSONValue] = []
     }
 
-    /// Encodes actions (no commitInfo) as a checkpoint file.
-    static func encode(_ actions: [Action]) throws -> [UInt8] {
+    /// Encodes actions (no commitInfo) as a checkpoint file, pages compressed with `codec`
+    /// (snappy by default, as Spark writes them).
+    static func encode(_ actions: [Action], codec: ParquetCodec = .snappy) throws -> [UInt8] {
         let root = writeSchema()
         let leaves = annotate(root)
         var buffers = [LeafBuffer](repeating: LeafBuffer(), count: leaves.count)
@@ -196,17 +197,18 @@ enum CheckpointParquet {
             if leaf.repLevel > 0 { appendLevels(buffer.reps, maxLevel: leaf.repLevel, into: &page) }
             if leaf.defLevel > 0 { appendLevels(buffer.defs, maxLevel: leaf.defLevel, into: &page) }
             try appendPlain(buffer.values, physical: physical, into: &page)
-            let header = PageHeader(type: .dataPage, uncompressedPageSize: Int32(page.count), compressedPageSize: Int32(page.count),
+            let body = try CheckpointCodecs.compress(page, codec: codec)
+            let header = PageHeader(type: .dataPage, uncompressedPageSize: Int32(page.count), compressedPageSize: Int32(body.count),
                                     dataPageHeader: DataPageHeader(numValues: Int32(buffer.defs.count), encoding: .plain,
                                                                    definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle))
             let headerBytes = header.serialized()
             let offset = Int64(file.count)
             file += headerBytes
-            file += page
-            let size = Int64(headerBytes.count + page.count)
+            file += body
             let meta = ColumnMetaData(type: physical, encodings: [.plain, .rle], pathInSchema: path(of: leaf, in: root),
-                                      codec: .uncompressed, numValues: Int64(buffer.defs.count), totalUncompressedSize: size,
-                                      totalCompressedSize: size, dataPageOffset: offset)
+                                      codec: codec, numValues: Int64(buffer.defs.count),
+                                      totalUncompressedSize: Int64(headerBytes.count + page.count),
+                                      totalCompressedSize: Int64(headerBytes.count + body.count), dataPageOffset: offset)
             chunks.append(ColumnChunk(fileOffset: offset, metaData: meta))
         }
         let totalSize = chunks.reduce(Int64(0)) { $0 + ($1.metaData?.totalCompressedSize ?? 0) }

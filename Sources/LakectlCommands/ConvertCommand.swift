@@ -8,12 +8,14 @@ import LakeParquet
 struct ConvertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a table file between formats (JSON Lines → Parquet).",
+        abstract: "Convert a table file between formats (JSON Lines or CSV → Parquet or CSV).",
         discussion: """
             INPUT is JSON Lines (.jsonl/.ndjson/.json): one object per row, with --schema giving the \
             columns. Values: dates as "YYYY-MM-DD", timestamps as ISO 8601 (microseconds), decimals as \
             strings, binary as base64, NaN and infinities as "NaN", "Infinity", "-Infinity".
-            OUTPUT is Parquet (.parquet).
+            CSV input and output (.csv, .csv.gz, .csv.zst) use the AWS DMS dialect by default (NULL is an \
+            empty unquoted field, "" the empty string, no header); see the CSV options. CSV input needs --schema.
+            OUTPUT is Parquet (.parquet) or CSV.
             The schema file is JSON: {"columns": [{"name": "id", "type": "long", "nullable": false}, ...]} \
             with Delta type names: boolean byte short integer long float double decimal(P,S) string \
             binary date timestamp timestamp_ntz.
@@ -27,6 +29,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Parquet data page version: 1 or 2.") var pageVersion: Int = 1
     @Flag(help: "Write Parquet without dictionary encoding.") var noDictionary = false
     @Option(help: "Rows per Parquet row group.") var rowGroupRows: Int?
+    @OptionGroup(title: "CSV options") var csv: CSVConvertOptions
 
     func run() async throws {
         let inputFormat = try TableFileFormat(path: input)
@@ -50,7 +53,10 @@ struct ConvertCommand: AsyncParsableCommand {
         case .jsonLines:
             guard let schema else { throw ValidationError("JSON Lines input needs --schema FILE") }
             return try JSONLinesBatchSource(path: input, schema: schema)
-        case .parquet, .csv:
+        case .csv:
+            guard let schema else { throw ValidationError("CSV input needs --schema FILE") }
+            return try CSVBatchSource(path: input, schema: schema, options: csv)
+        case .parquet:
             throw ValidationError("\(input): reading \(format) in convert is not supported yet")
         }
     }
@@ -77,7 +83,9 @@ struct ConvertCommand: AsyncParsableCommand {
                 options.rowGroupRows = rowGroupRows
             }
             return try ParquetBatchSink(writer: ParquetWriter(sink: FileSink(path: output), schema: schema, options: options))
-        case .jsonLines, .csv:
+        case .csv:
+            return try CSVBatchSink(path: output, schema: schema, options: csv)
+        case .jsonLines:
             throw ValidationError("\(output): writing \(format) in convert is not supported yet")
         }
     }
@@ -124,53 +132,15 @@ struct ParquetBatchSink: TableBatchSink {
 
 // MARK: schema file
 
-/// A minimal reader of the JSON schema file (`{"columns": [{"name", "type", "nullable"}]}`).
+/// Loads the `--schema FILE` JSON through ``SchemaFile`` (Delta type names and SQL aliases).
 enum ConvertSchemaFile {
     static func load(path: String) throws -> Schema {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ConvertError("cannot read schema file \(path): \(error.localizedDescription)")
         }
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let columns = root["columns"] as? [[String: Any]] else {
-            throw ConvertError("\(path): expected a JSON object {\"columns\": [{\"name\": ..., \"type\": ..., \"nullable\": ...}]}")
-        }
-        var fields: [Field] = []
-        for (i, column) in columns.enumerated() {
-            guard let name = column["name"] as? String, let typeName = column["type"] as? String else {
-                throw ConvertError("\(path): column \(i) needs a string \"name\" and \"type\"")
-            }
-            guard let type = parseType(typeName) else {
-                throw ConvertError("\(path): column \(name) has unknown type \(typeName)")
-            }
-            let nullable = (column["nullable"] as? Bool) ?? true
-            fields.append(Field(name, type, nullable: nullable))
-        }
-        return Schema(fields)
-    }
-
-    /// Delta type names (plus a few aliases) → DataType.
-    static func parseType(_ raw: String) -> DataType? {
-        let name = raw.lowercased().replacingOccurrences(of: " ", with: "")
-        switch name {
-        case "boolean", "bool": return .boolean
-        case "byte", "tinyint", "int8": return .int8
-        case "short", "smallint", "int16": return .int16
-        case "integer", "int", "int32": return .int32
-        case "long", "bigint", "int64": return .int64
-        case "float", "real", "float32": return .float32
-        case "double", "float64": return .float64
-        case "string": return .string
-        case "binary": return .binary
-        case "date": return .date
-        case "timestamp": return .timestamp(utc: true)
-        case "timestamp_ntz": return .timestamp(utc: false)
-        case "decimal": return .decimal(precision: 10, scale: 0)
-        default:
-            guard name.hasPrefix("decimal("), name.hasSuffix(")") else { return nil }
-            let parts = name.dropFirst(8).dropLast().split(separator: ",")
-            guard parts.count == 2, let p = Int(parts[0]), let s = Int(parts[1]), (1...38).contains(p), (0...p).contains(s) else { return nil }
-            return .decimal(precision: p, scale: s)
+        do { return try SchemaFile.parse([UInt8](data), source: path).schema } catch {
+            throw ConvertError(error.description)
         }
     }
 }

@@ -33,6 +33,7 @@ struct Ingest: AsyncParsableCommand {
     @Option(help: "The SQLite spool for piped input (default: $XDG_STATE_HOME/lakectl/spool/<hash>.db).") var spool: String?
     @Flag(help: "Print the summary as JSON on standard output.") var json = false
     @Option(help: "On a bad event: fail (stop) or quarantine (set it aside in LAKE/quarantine/ and go on).") var onError: String = "fail"
+    @OptionGroup var store: StoreOptions
 
     func run() async throws {
         guard let inputFormat = IngestInputFormat(rawValue: format) else {
@@ -64,7 +65,7 @@ struct Ingest: AsyncParsableCommand {
             }
             schemaValue = try ChangeSchema.parse(Array(data), source: schema)
         }
-        let store = try Self.openStore(lakeURL)
+        let store = try Self.openStore(lakeURL, options: self.store)
         let options = IngestOptions(
             lakeDescription: store.description, format: inputFormat, table: tableID, key: keyColumns, schema: schemaValue,
             writer: ChangeWriterOptions(format: fileFormatValue, compression: compressionValue,
@@ -80,7 +81,9 @@ struct Ingest: AsyncParsableCommand {
             var text = String(format: "ingested %d events (%d already committed, skipped) into %d tables: %d rows in %d files, %d bytes, %.2f s",
                               summary.eventsRead, summary.eventsSkipped, summary.tables.count, summary.rowsCommitted,
                               summary.batches, summary.bytesWritten, summary.seconds)
-            if summary.quarantined > 0 { text += "; \(summary.quarantined) bad events in \(summary.quarantineFile ?? "quarantine/")" }
+            if summary.quarantined > 0 {
+                text += "; \(summary.quarantined) bad events set aside in \(summary.quarantineFiles.joined(separator: ", "))"
+            }
             if summary.stoppedBySignal { text += " (stopped by signal)" }
             FileHandle.standardError.write(Data((text + "\n").utf8))
         }
@@ -95,14 +98,14 @@ struct Ingest: AsyncParsableCommand {
         return Double(t)
     }
 
-    static func openStore(_ url: String) throws -> any ObjectStore {
-        if url.hasPrefix("s3://") {
-            throw ValidationError("s3:// lakes need the S3 store, which this build does not have yet; use a local path")
+    static func openStore(_ url: String, options: StoreOptions) throws -> any ObjectStore {
+        if !url.hasPrefix("s3://") {
+            // A new local lake: create its folder so the first run needs no mkdir.
+            var path = url
+            if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
-        var path = url
-        if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return LocalFolderStore(path: path)
+        return try options.open(url)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LakeColumnar
 import LakeParquet
+import LakeS3
 
 /// `lakectl parquet schema|meta|cat`: inspect Parquet files, like parquet-tools.
 struct ParquetCommand: AsyncParsableCommand {
@@ -12,14 +13,16 @@ struct ParquetCommand: AsyncParsableCommand {
     )
 }
 
-/// Opens a Parquet file from a local path or a `file://` URL.
+/// Opens a Parquet file from a local path, a `file://` URL or an object-store URL (`s3://…`).
 enum ParquetInput {
     static func open(_ location: String) async throws -> ParquetReader {
         if location.hasPrefix("file://") {
             return try await ParquetReader.open(path: String(location.dropFirst("file://".count)))
         }
         if location.contains("://") {
-            throw ValidationError("\(location): only local paths and file:// URLs can be read by this build")
+            // Ranged reads: the footer with one suffix request, then only the needed chunks.
+            let (store, key) = try StoreFactory.locate(location)
+            return try await ParquetReader.open(ObjectStoreSource(store: store, key: key))
         }
         return try await ParquetReader.open(path: location)
     }

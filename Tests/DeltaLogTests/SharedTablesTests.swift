@@ -35,6 +35,21 @@ import Testing
             #expect(snapshot.protocol == expected.protocol)
             #expect(snapshot.transactions == expected.transactions)
             for file in snapshot.files { _ = try DeltaPaths.dataFileKey(tableRoot: name, logPath: file.path) }
+            // Spark's (snappy, dictionary-encoded) checkpoints decode to the same state.
+            let checkpointKey = table.key(DeltaPaths.checkpointKey(version))
+            if try await table.store.exists(checkpointKey) {
+                var fromCheckpoint = LogReplay()
+                fromCheckpoint.apply(try CheckpointParquet.decode(try await table.store.get(checkpointKey)))
+                let decoded = try fromCheckpoint.snapshot(version: version, timestamp: 0, checkpointVersion: version, where: name)
+                // Checkpoint adds carry dataChange=false (Spark's convention); everything else is equal.
+                func normalized(_ files: [String: AddFile]) -> [String: AddFile] {
+                    files.mapValues { var file = $0; file.dataChange = false; return file }
+                }
+                #expect(normalized(decoded.filesByPath) == normalized(expected.filesByPath), "\(name) checkpoint \(version)")
+                #expect(decoded.metadata == expected.metadata)
+                #expect(decoded.protocol == expected.protocol)
+                #expect(snapshot.checkpointVersion == version)
+            }
         }
     }
 }

@@ -129,4 +129,34 @@ import Testing
         #expect(try await log.lastEntry() == entry)
         #expect(try await ChangeLog.tables(in: store) == [table])
     }
+
+    @Test func truncateIsACommittedMarker() async throws {
+        let store = InMemoryStore()
+        let a = Self.event(id: 1, op: "c", name: "a", lsn: 1)
+        let t = #"{"source":{"schema":"public","table":"orders","lsn":5,"ts_ms":1700000000005},"op":"t","ts_ms":1}"#
+        let b = Self.event(id: 2, op: "c", name: "b", lsn: 9)
+        let path = try Self.write([a, t, b])
+        let s = try await Self.run(store, path)
+        #expect(s.rowsCommitted == 2)
+        let entries = try await ChangeLog(store: store, table: TableID(schema: "public", table: "orders")).entries()
+        #expect(entries.map(\.truncate) == [false, true, false])
+        #expect(entries[1].files.isEmpty)
+        // Replaying drops the truncate too.
+        let again = try await Self.run(store, path)
+        #expect(again.eventsSkipped == 3)
+    }
+
+    @Test func csvDistinguishesNullFromEmpty() {
+        let schema = Schema([Field("s", .string), Field("b", .binary)])
+        var strings = VarBytes()
+        strings.append(""); strings.appendEmpty(); strings.append("a,b")
+        var bins = VarBytes()
+        bins.append([UInt8]()); bins.appendEmpty(); bins.append([0xAB])
+        let batch = ColumnBatch(schema: schema, columns: [
+            Column(.bytes(strings), validity: Bitmap([true, false, true])),
+            Column(.bytes(bins), validity: Bitmap([true, false, true])),
+        ], rowCount: 3)
+        let text = String(decoding: DMSCSVEncoder.encode(batch), as: UTF8.self)
+        #expect(text == "s,b\n\"\",\"\"\n,\n\"a,b\",ab\n")
+    }
 }

@@ -186,6 +186,8 @@ func plainByteArrays(_ values: [String]) -> [UInt8] {
     _ = try int96.withUnsafeBytes { try PlainDecoder.decodeInt96Timestamps($0, count: 1, appendingTo: &micros) }
     #expect(micros == [86_400_000_000 + 1_500_000])
     #expect(PlainDecoder.int96ToMicros(julianDay: 2_440_587, nanosOfDay: 0) == -86_400_000_000)
+    // int96_from_spark.parquet's last value: before year -290000, beyond Int64 microseconds.
+    #expect(PlainDecoder.int96ToMicros(julianDay: -105_862_232, nanosOfDay: -32_509_551_616_000) == nil)
 }
 
 @Test func byteStreamSplitDecodes() throws {
@@ -200,4 +202,26 @@ func plainByteArrays(_ values: [String]) -> [UInt8] {
     #expect(throws: ParquetDecodingError.self) {
         try split.withUnsafeBytes { _ = try ByteStreamSplit.decode($0, count: 5, appendingTo: &out) }
     }
+}
+
+@Test func lz4RawBlocks() throws {
+    func run(_ block: [UInt8], size: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try block.withUnsafeBytes { try Lz4RawDecoder.decompress($0, size: size, into: &out) }
+        return out
+    }
+    // Literals "abc", then a match of 6 at offset 3 (overlapping: "abcabc"), then literal "!".
+    let block: [UInt8] = [0x32, 0x61, 0x62, 0x63, 0x03, 0x00, 0x10, 0x21]
+    #expect(try run(block, size: 10) == Array("abcabcabc!".utf8))
+    // Literals only.
+    #expect(try run([0x40, 1, 2, 3, 4], size: 4) == [1, 2, 3, 4])
+    // Long literal run with an extension byte (15 + 5 = 20).
+    #expect(try run([0xF0, 5] + [UInt8](repeating: 7, count: 20), size: 20) == [UInt8](repeating: 7, count: 20))
+    // Corrupt: offset 0, offset before start, size mismatch, truncated literals, output overflow.
+    #expect(throws: ParquetDecodingError.self) { try run([0x10, 0x61, 0x00, 0x00], size: 10) }
+    #expect(throws: ParquetDecodingError.self) { try run([0x10, 0x61, 0x05, 0x00], size: 10) }
+    #expect(throws: ParquetDecodingError.self) { try run(block, size: 11) }
+    #expect(throws: ParquetDecodingError.self) { try run([0x50, 1, 2], size: 5) }
+    #expect(throws: ParquetDecodingError.self) { try run([0x1F, 0x61, 0x01, 0x00, 0xFF, 0xFF, 0xFF], size: 100) }
+    #expect(throws: ParquetDecodingError.self) { try run([0xF0, 0xFF, 0xFF], size: 10_000) }
 }

@@ -108,10 +108,10 @@ struct DMSCSVDecoder {
                 throw IngestError(.usage, "a headerless DMS CSV file needs --schema FILE naming its columns")
             }
             try configure(names: (0..<fields.count).map { text(b, $0) })
-            return (end, .skipped)
+            return (end, .noEvent)
         }
         if schema != nil, names != nil, fields.count > 0, !fields[0].quoted, text(b, 0) == "Op", text(b, opIndex) == "Op" {
-            return (end, .skipped)  // a header row in a file described by --schema
+            return (end, .noEvent)  // a header row in a file described by --schema
         }
         guard let names, fields.count == names.count else {
             throw IngestError(.badInput, "expected \(names?.count ?? 0) fields, found \(fields.count)")

@@ -230,12 +230,19 @@ struct DebeziumDecoder {
         if let lsnTok = v.member(source, "lsn"), let lsn = v.int64(lsnTok) {
             // PostgreSQL: `sequence` = "[lastCommitLsn, currentLsn]" orders interleaved transactions
             // by commit; without it, commit time then LSN.
-            if let seqTok = v.member(source, "sequence"), let text = v.string(seqTok) {
-                let parts = text.split(whereSeparator: { $0 == "[" || $0 == "]" || $0 == "," || $0 == "\"" || $0 == " " })
-                if parts.count >= 1 {
-                    let commit = UInt64(parts[0]) ?? 0
-                    return (commit, UInt64(bitPattern: lsn), 0)
+            if let seqTok = v.member(source, "sequence"), v.tokens[seqTok].kind == .string {
+                // `["24023119","24023128"]` (escaped quotes inside the JSON string) or `[null,"…"]`:
+                // the first element's digits, 0 for null.
+                let raw = v.raw(seqTok)
+                var i = 0
+                while i < raw.count, raw[i] != UInt8(ascii: "["), raw[i] != UInt8(ascii: "n") { i += 1 }
+                var commit: UInt64 = 0
+                while i < raw.count, raw[i] != UInt8(ascii: ",") {
+                    let d = raw[i] &- 0x30
+                    if d < 10 { commit = commit &* 10 &+ UInt64(d) }
+                    i += 1
                 }
+                return (commit, UInt64(bitPattern: lsn), 0)
             }
             return (UInt64(bitPattern: ts), UInt64(bitPattern: lsn), 0)
         }
@@ -335,7 +342,7 @@ struct DebeziumDecoder {
                 let nameBytes = envelopes[e].columns[expected].nameBytes
                 let len = keyTok.end - keyTok.start
                 if len == nameBytes.count, !keyTok.escaped,
-                   nameBytes.withUnsafeBufferPointer({ memcmp(v.buf.baseAddress! + keyTok.start, $0.baseAddress!, len) }) == 0 {
+                   len == 0 || nameBytes.withUnsafeBufferPointer({ memcmp(v.buf.baseAddress! + keyTok.start, $0.baseAddress!, len) }) == 0 {
                     ci = expected
                 }
             }

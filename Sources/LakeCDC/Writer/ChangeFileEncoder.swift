@@ -42,6 +42,8 @@ enum DMSCSVEncoder {
                     if case .decimal(_, let s) = type { TypedText.appendDecimal(v[row], scale: s, &out) } else { out.append(contentsOf: String(v[row]).utf8) }
                 case .bytes(let v):
                     if type == .binary {
+                        // An empty value must be quoted: an empty unquoted field is NULL.
+                        if v[row].isEmpty { out.append(contentsOf: [0x22, 0x22]) }
                         for b in v[row] { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)]) }
                     } else {
                         appendQuoted(v[row], &out, forceIfEmpty: true)
@@ -75,6 +77,7 @@ enum DMSCSVEncoder {
     }
 }
 
+import LakeCodecs
 import LakeParquet
 
 /// The encoders behind `--file-format` and `--compression`.
@@ -105,7 +108,12 @@ public enum ChangeFileEncoding {
             switch compression {
             case .none: return (plain, "csv")
             case .gzip, .zstd:
-                throw IngestError(.usage, "--compression \(compression.rawValue) for CSV needs the codecs module, which this build lacks; use --compression none")
+                let codec: CompressionCodec = compression == .gzip ? .gzip : .zstd
+                do {
+                    return (try codec.compress(plain), compression == .gzip ? "csv.gz" : "csv.zst")
+                } catch {
+                    throw IngestError(.io, "compressing a CSV change file (\(compression.rawValue)): \(error)")
+                }
             }
         }
     }

@@ -20,6 +20,8 @@ enum DecodeOutcome {
     case appended(TableBuffer)
     /// The event is at or below the table's position reached (a replay), or carries no row.
     case skipped
+    /// Not an event (a CSV header row).
+    case noEvent
     /// A truncate of the table at this position.
     case truncate(TableBuffer, ChangeSeq, Int64)
     /// The table is new to this run: load its change-log state, then decode the event again.

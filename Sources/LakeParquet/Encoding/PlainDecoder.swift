@@ -92,17 +92,22 @@ public enum PlainDecoder {
         for i in 0..<count {
             let nanos = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 12 * i, as: Int64.self))
             let julianDay = Int64(Int32(littleEndian: base.loadUnaligned(fromByteOffset: 12 * i + 8, as: Int32.self)))
-            out.append(int96ToMicros(julianDay: julianDay, nanosOfDay: nanos))
+            guard let micros = int96ToMicros(julianDay: julianDay, nanosOfDay: nanos) else {
+                throw ParquetDecodingError("INT96 timestamp \(i) (Julian day \(julianDay), \(nanos) ns) is outside the range of microsecond timestamps")
+            }
+            out.append(micros)
         }
         return count * 12
     }
 
-    /// Julian day 2440588 is 1970-01-01.
+    /// Julian day 2440588 is 1970-01-01. `nil` when the instant does not fit 64-bit microseconds.
     @inlinable
-    public static func int96ToMicros(julianDay: Int64, nanosOfDay: Int64) -> Int64 {
-        let days = julianDay &- 2_440_588
+    public static func int96ToMicros(julianDay: Int64, nanosOfDay: Int64) -> Int64? {
+        let days = julianDay - 2_440_588
         let micros = nanosOfDay >= 0 ? nanosOfDay / 1000 : (nanosOfDay - 999) / 1000
-        return days &* 86_400_000_000 &+ micros
+        let (dayMicros, o1) = days.multipliedReportingOverflow(by: 86_400_000_000)
+        let (total, o2) = dayMicros.addingReportingOverflow(micros)
+        return o1 || o2 ? nil : total
     }
 }
 

@@ -85,6 +85,10 @@ struct ColumnChunkDecoder {
             }
             pageIndex += 1
         }
+        guard values.count == rows, rows == expectedRows else {
+            throw ParquetDecodingError("decoded \(values.count) values for \(rows) rows; the row group has \(expectedRows)")
+        }
+        if validity.count < (rows + 7) / 8 { validity.append(contentsOf: repeatElement(0, count: (rows + 7) / 8 - validity.count)) }
         return try ColumnConversion.column(from: values, descriptor: descriptor,
                                            validity: nulls > 0 ? Bitmap(bytes: validity, count: rows) : nil)
     }

@@ -125,14 +125,20 @@ public struct ParquetReader: Sendable {
         return try await readRowGroup(index, selected)
     }
 
-    /// Reads every row group (or those `filter` keeps) as one batch per row group.
+    /// Reads every row group (or those the predicates may match) as one batch per row group, all in
+    /// memory at once; use ``readRowGroup(_:columns:)`` to stream.
     public func readBatches(columns names: [String]? = nil, where predicates: [ColumnPredicate] = []) async throws -> [ColumnBatch] {
         let selected = try projection(names)
-        var batches: [ColumnBatch] = []
-        for g in try rowGroups(matching: predicates) {
-            batches.append(try await readRowGroup(g, selected))
+        let groups = try rowGroups(matching: predicates)
+        // Row groups decode concurrently (their columns do too); results keep file order.
+        return try await withThrowingTaskGroup(of: (Int, ColumnBatch).self) { tasks in
+            for (position, g) in groups.enumerated() {
+                tasks.addTask { (position, try await self.readRowGroup(g, selected)) }
+            }
+            var batches = [ColumnBatch?](repeating: nil, count: groups.count)
+            for try await (position, batch) in tasks { batches[position] = batch }
+            return batches.compactMap { $0 }
         }
-        return batches
     }
 
     func readRowGroup(_ index: Int, _ selected: [ParquetColumnDescriptor]) async throws -> ColumnBatch {
@@ -173,6 +179,13 @@ public struct ParquetReader: Sendable {
             var result = [Column?](repeating: nil, count: selected.count)
             for try await (position, column) in tasks { result[position] = column }
             return result.compactMap { $0 }
+        }
+        // ColumnBatch's preconditions must hold for any input; check them as errors first.
+        guard columns.count == schema.fields.count else {
+            throw ParquetError.corruptMetadata("\(name): row group \(index): a column chunk has no metadata")
+        }
+        for (field, column) in zip(schema.fields, columns) where column.count != rowCount || column.storage.kind != field.type.storageKind {
+            throw ParquetError.corruptPage("\(name): row group \(index), column \(field.name): \(column.count) values for \(rowCount) rows")
         }
         return ColumnBatch(schema: schema, columns: columns, rowCount: rowCount)
     }

@@ -1,0 +1,461 @@
+import LakeColumnar
+
+/// Options of ``CSVReader``.
+public struct CSVReadOptions: Sendable, Hashable {
+    public var dialect: CSVDialect
+    /// Rows per emitted batch (memory is bounded by one batch plus one row).
+    public var batchRows: Int
+    /// Rows with fewer fields get NULLs for the missing ones; extra fields are ignored.
+    public var allowRaggedRows: Bool
+    /// Collect malformed rows (see ``CSVReader/badRows``) instead of stopping at the first.
+    public var collectBadRows: Bool
+    /// With ``collectBadRows``: stop with an error after this many bad rows.
+    public var maxBadRows: Int
+    /// A row (or quoted field) longer than this is an error: almost always an unterminated quote.
+    public var maxRowBytes: Int
+
+    public init(dialect: CSVDialect = .dms, batchRows: Int = 65_536, allowRaggedRows: Bool = false,
+                collectBadRows: Bool = false, maxBadRows: Int = 10_000, maxRowBytes: Int = 256 << 20) {
+        self.dialect = dialect
+        self.batchRows = max(1, batchRows)
+        self.allowRaggedRows = allowRaggedRows
+        self.collectBadRows = collectBadRows
+        self.maxBadRows = maxBadRows
+        self.maxRowBytes = maxRowBytes
+    }
+}
+
+/// A row the reader skipped (``CSVReadOptions/collectBadRows``).
+public struct CSVBadRow: Sendable, Hashable {
+    /// 1-based line where the row starts.
+    public var line: Int
+    public var message: String
+    /// The row's raw bytes (at most 4 KiB).
+    public var text: [UInt8]
+}
+
+/// Reads CSV bytes into ``ColumnBatch``es of a fixed schema, converting each field straight into
+/// typed column builders. Push-based and streaming: ``feed(_:emit:)`` chunks of any size (from a
+/// file, a decompressor or S3), then ``finish(emit:)``; each full batch is passed to `emit`.
+///
+/// Parsing works on bytes: fields are located with a lookup table and quote scans over an unsafe
+/// buffer; only fields with doubled quotes are copied before conversion.
+public final class CSVReader {
+    public let schema: Schema
+    public let options: CSVReadOptions
+    /// The name used in error messages (usually the file path).
+    public let source: String
+    /// Rows skipped as malformed (with ``CSVReadOptions/collectBadRows``).
+    public var badRows: [CSVBadRow] { parser.badRows }
+    /// Rows emitted so far.
+    public var rowsRead: Int { parser.rowsRead }
+
+    private var parser: CSVParser
+    private var buffer: [UInt8] = []
+    /// Wait for the buffer to reach this size before re-parsing an incomplete row (keeps parsing
+    /// of a row split over many chunks linear).
+    private var retryAt = 0
+    private var finished: [ColumnBatch] = []
+
+    public init(schema: Schema, options: CSVReadOptions = CSVReadOptions(), source: String = "<csv>") throws(CSVError) {
+        try options.dialect.validate()
+        self.schema = schema
+        self.options = options
+        self.source = source
+        parser = CSVParser(schema: schema, options: options, source: source)
+    }
+
+    /// Parses a chunk; calls `emit` for each batch of ``CSVReadOptions/batchRows`` rows completed.
+    public func feed(_ chunk: UnsafeRawBufferPointer, emit: (ColumnBatch) throws -> Void) throws {
+        buffer.append(contentsOf: chunk)
+        if buffer.count < retryAt { return }
+        try parse(final: false, emit: emit)
+    }
+
+    public func feed(_ chunk: [UInt8], emit: (ColumnBatch) throws -> Void) throws {
+        try chunk.withUnsafeBytes { try feed($0, emit: emit) }
+    }
+
+    /// Ends the input: parses the last row (which need not end with a line break) and emits the
+    /// last, possibly short, batch.
+    public func finish(emit: (ColumnBatch) throws -> Void) throws {
+        try parse(final: true, emit: emit)
+        if let last = parser.flush() { try emit(last) }
+    }
+
+    /// Reads a whole in-memory CSV text into one batch (tests, small files).
+    public static func read(_ bytes: [UInt8], schema: Schema, options: CSVReadOptions = CSVReadOptions(),
+                            source: String = "<csv>") throws -> ColumnBatch {
+        let reader = try CSVReader(schema: schema, options: options, source: source)
+        var batches: [ColumnBatch] = []
+        try reader.feed(bytes) { batches.append($0) }
+        try reader.finish { batches.append($0) }
+        return try ColumnBatch.concat(batches, schema: schema)
+    }
+
+    private func parse(final: Bool, emit: (ColumnBatch) throws -> Void) throws {
+        var outcome = (consumed: 0, retryAt: 0)
+        var failure: (any Error)?
+        buffer.withUnsafeBufferPointer { buf in
+            do { outcome = try parser.run(buf, final: final, into: &finished) } catch { failure = error; outcome.consumed = 0 }
+        }
+        if outcome.consumed > 0 { buffer.removeSubrange(..<outcome.consumed) }
+        retryAt = outcome.retryAt
+        // Emit outside the parser's access so `emit` may look at the reader.
+        let ready = finished
+        finished.removeAll(keepingCapacity: true)
+        for batch in ready { try emit(batch) }
+        if let failure { throw failure }
+    }
+}
+
+/// The parser state and hot loops, as a struct so that the per-field work runs on `inout` state
+/// (no dynamic exclusivity checks or reference counting).
+struct CSVParser {
+    let schema: Schema
+    let options: CSVReadOptions
+    let source: String
+    let dialect: CSVDialect
+    let types: [DataType]
+    let nullable: [Bool]
+    var badRows: [CSVBadRow] = []
+    var rowsRead = 0
+    var builders: [ColumnBuilder]
+    var rowsInBatch = 0
+    var line = 1
+    var atStart = true
+    var headerPending: Bool
+    var scratch: [UInt8] = []
+    var scratchBinary: [UInt8] = []
+    var fieldStart: [Int] = []
+    var fieldEnd: [Int] = []
+    var fieldFlags: [UInt8] = []   // 0 plain, 1 quoted, 2 quoted with doubled quotes
+    /// true for the delimiter, CR and LF: the bytes that end an unquoted field.
+    let stops: [Bool]
+
+    init(schema: Schema, options: CSVReadOptions, source: String) {
+        self.schema = schema
+        self.options = options
+        self.source = source
+        dialect = options.dialect
+        types = schema.fields.map(\.type)
+        nullable = schema.fields.map(\.nullable)
+        headerPending = options.dialect.header
+        builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: min(options.batchRows, 65_536)) }
+        var table = [Bool](repeating: false, count: 256)
+        table[Int(options.dialect.delimiter)] = true
+        table[10] = true
+        table[13] = true
+        stops = table
+    }
+
+    mutating func flush() -> ColumnBatch? {
+        guard rowsInBatch > 0 else { return nil }
+        return makeBatch()
+    }
+
+    private mutating func makeBatch() -> ColumnBatch {
+        let columns = builders.indices.map { builders[$0].finish() }
+        let batch = ColumnBatch(schema: schema, columns: columns, rowCount: rowsInBatch)
+        rowsRead += rowsInBatch
+        rowsInBatch = 0
+        return batch
+    }
+
+    private func fail(_ message: String, column: Int? = nil, line: Int? = nil) -> CSVError {
+        .malformed(file: source, line: line ?? self.line, column: column, message: message)
+    }
+
+    private enum RowResult {
+        case complete(next: Int, lines: Int)
+        case incomplete
+    }
+
+    /// Parses complete rows of `buf`; returns how many bytes were consumed and the buffer size
+    /// worth retrying at (0 = any).
+    mutating func run(_ buf: UnsafeBufferPointer<UInt8>, final: Bool, into batches: inout [ColumnBatch]) throws -> (consumed: Int, retryAt: Int) {
+        var p = 0
+        if atStart {
+            if buf.count < 3, !final { return (0, 3) }
+            if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { p = 3 }
+            atStart = false
+        }
+        while p < buf.count {
+            let result = try scanRow(buf, from: p, final: final)
+            guard case .complete(let next, let lines) = result else {
+                if buf.count - p > options.maxRowBytes {
+                    throw fail("a row is longer than \(options.maxRowBytes) bytes; is a quote left open? (fix the quoting or raise the limit)")
+                }
+                return (p, p + 2 * (buf.count - p) + 1)
+            }
+            try handleRow(buf, rowStart: p, rowEnd: next)
+            line += lines
+            p = next
+            if rowsInBatch >= options.batchRows { batches.append(makeBatch()) }
+        }
+        return (p, 0)
+    }
+
+    /// Finds the fields of the row starting at `p`.
+    @inline(__always)
+    private mutating func scanRow(_ buf: UnsafeBufferPointer<UInt8>, from p: Int, final: Bool) throws -> RowResult {
+        let n = buf.count
+        let quote = dialect.quote
+        let delimiter = dialect.delimiter
+        var i = p
+        var lines = 0
+        fieldStart.removeAll(keepingCapacity: true)
+        fieldEnd.removeAll(keepingCapacity: true)
+        fieldFlags.removeAll(keepingCapacity: true)
+        return try stops.withUnsafeBufferPointer { stop -> RowResult in
+            while true {
+                if i < n, buf[i] == quote {
+                    i += 1
+                    let s = i
+                    var escaped = false
+                    var embeddedLines = 0
+                    while true {
+                        while i < n, buf[i] != quote {
+                            if buf[i] == 10 { embeddedLines += 1 }
+                            i += 1
+                        }
+                        if i == n {
+                            if final {
+                                throw fail("a quoted field starting here is never closed (unterminated quote); close it with \"",
+                                           column: fieldStart.count + 1)
+                            }
+                            return .incomplete
+                        }
+                        if i + 1 < n, buf[i + 1] == quote {
+                            escaped = true
+                            i += 2
+                            continue
+                        }
+                        if i + 1 == n, !final { return .incomplete }
+                        break
+                    }
+                    fieldStart.append(s)
+                    fieldEnd.append(i)
+                    fieldFlags.append(escaped ? 2 : 1)
+                    lines += embeddedLines
+                    i += 1
+                    if i == n {
+                        if final { return .complete(next: n, lines: lines) }
+                        return .incomplete
+                    }
+                    let c = buf[i]
+                    if c == delimiter { i += 1; continue }
+                    if c == 10 { return .complete(next: i + 1, lines: lines + 1) }
+                    if c == 13 {
+                        if i + 1 < n { return .complete(next: buf[i + 1] == 10 ? i + 2 : i + 1, lines: lines + 1) }
+                        return final ? .complete(next: n, lines: lines + 1) : .incomplete
+                    }
+                    throw fail("unexpected text after a closing quote; quote the whole field and double quotes inside it (\"\")",
+                               column: fieldStart.count, line: line + lines)
+                } else {
+                    let s = i
+                    while i < n, !stop[Int(buf[i])] { i += 1 }
+                    fieldStart.append(s)
+                    fieldEnd.append(i)
+                    fieldFlags.append(0)
+                    if i == n {
+                        if final { return .complete(next: n, lines: lines) }
+                        return .incomplete
+                    }
+                    let c = buf[i]
+                    if c == delimiter { i += 1; continue }
+                    if c == 10 { return .complete(next: i + 1, lines: lines + 1) }
+                    // CR
+                    if i + 1 < n { return .complete(next: buf[i + 1] == 10 ? i + 2 : i + 1, lines: lines + 1) }
+                    return final ? .complete(next: n, lines: lines + 1) : .incomplete
+                }
+            }
+        }
+    }
+
+    private mutating func handleRow(_ buf: UnsafeBufferPointer<UInt8>, rowStart: Int, rowEnd: Int) throws {
+        let fieldCount = fieldStart.count
+        // A blank line is no row (unless the schema has one column, where it is a NULL/empty value).
+        if fieldCount == 1, fieldFlags[0] == 0, fieldStart[0] == fieldEnd[0], schema.fields.count > 1 { return }
+        if headerPending {
+            headerPending = false
+            try checkHeader(buf)
+            return
+        }
+        let expected = schema.fields.count
+        if fieldCount != expected, !(options.allowRaggedRows) {
+            let hint = fieldCount > expected ? "extra fields: unquoted delimiters in a value, or a wrong --delimiter / schema?"
+                                             : "missing fields: a wrong --delimiter or schema, or a truncated row?"
+            try reject(fail("row has \(fieldCount) fields, the schema has \(expected) (\(hint))"), buf, rowStart, rowEnd, convertedColumns: 0)
+            return
+        }
+        for j in 0..<expected {
+            do {
+                if j < fieldCount {
+                    try convert(buf, field: j, column: j)
+                } else {
+                    guard schema.fields[j].nullable else {
+                        throw fail("column '\(schema.fields[j].name)' is missing and is not nullable", column: j + 1)
+                    }
+                    builders[j].appendNull()
+                }
+            } catch let error as CSVError {
+                try reject(error, buf, rowStart, rowEnd, convertedColumns: j)
+                return
+            }
+        }
+        rowsInBatch += 1
+    }
+
+    private mutating func reject(_ error: CSVError, _ buf: UnsafeBufferPointer<UInt8>, _ rowStart: Int, _ rowEnd: Int, convertedColumns: Int) throws {
+        guard options.collectBadRows else { throw error }
+        for j in 0..<convertedColumns { builders[j].removeLast() }
+        let text = Array(buf[rowStart..<min(rowEnd, rowStart + 4096)])
+        var message = error.description
+        if case .malformed(_, _, _, let m) = error { message = m }
+        badRows.append(CSVBadRow(line: line, message: message, text: text))
+        if badRows.count > options.maxBadRows { throw CSVError.tooManyBadRows(file: source, limit: options.maxBadRows) }
+    }
+
+    private mutating func checkHeader(_ buf: UnsafeBufferPointer<UInt8>) throws {
+        var names: [String] = []
+        for k in 0..<fieldStart.count { names.append(fieldString(buf, k)) }
+        let expected = schema.names
+        guard names == expected else {
+            let firstDiff = zip(names, expected).enumerated().first { $0.element.0 != $0.element.1 }
+            if let (k, pair) = firstDiff {
+                throw fail("header column \(k + 1) is '\(pair.0)' but the schema says '\(pair.1)' (reorder the schema or use --no-header)", column: k + 1)
+            }
+            throw fail("header has \(names.count) columns, the schema has \(expected.count): \(names.joined(separator: ","))")
+        }
+    }
+
+    /// Calls `body` with the field's bytes (unescaped into `scratch` when it had doubled quotes).
+    @inline(__always)
+    private static func withField<R>(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ flag: UInt8, quote: UInt8,
+                                     scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if flag != 2 { return try body(UnsafeBufferPointer(rebasing: buf[s..<e])) }
+        scratch.removeAll(keepingCapacity: true)
+        var i = s
+        while i < e {
+            let c = buf[i]
+            scratch.append(c)
+            i += c == quote ? 2 : 1
+        }
+        return try scratch.withUnsafeBufferPointer { try body($0) }
+    }
+
+    /// Field `k` as text (headers and error messages).
+    private mutating func fieldString(_ buf: UnsafeBufferPointer<UInt8>, _ k: Int, limit: Int = Int.max) -> String {
+        Self.withField(buf, fieldStart[k], fieldEnd[k], fieldFlags[k], quote: dialect.quote, scratch: &scratch) {
+            String(decoding: $0.prefix(limit), as: UTF8.self)
+        }
+    }
+
+    @inline(__always)
+    private func isNullField(_ buf: UnsafeBufferPointer<UInt8>, _ k: Int, type: DataType) -> Bool {
+        guard fieldFlags[k] == 0 else { return false }
+        let s = fieldStart[k], e = fieldEnd[k]
+        guard let marker = dialect.nullMarker else { return s == e }
+        if s == e { return type != .string }
+        guard e - s == marker.count else { return false }
+        for (offset, b) in marker.enumerated() where buf[s + offset] != b { return false }
+        return true
+    }
+
+    private mutating func convert(_ buf: UnsafeBufferPointer<UInt8>, field k: Int, column j: Int) throws(CSVError) {
+        let type = types[j]
+        if isNullField(buf, k, type: type) {
+            guard nullable[j] else {
+                throw fail("column '\(schema.fields[j].name)' is NULL (an empty unquoted field) but is not nullable; quote an empty string as \"\" or make the column nullable", column: j + 1)
+            }
+            builders[j].appendNull()
+            return
+        }
+        var local = scratch
+        scratch = []
+        defer { scratch = local }
+        let ok: Bool = Self.withField(buf, fieldStart[k], fieldEnd[k], fieldFlags[k], quote: dialect.quote, scratch: &local) { t in
+            switch type {
+            case .string:
+                guard isValidUTF8(t) else { return false }
+                builders[j].appendBytes(t)
+            case .int64:
+                guard let v = ValueText.parseInt64(t) else { return false }
+                builders[j].append(v)
+            case .int32:
+                guard let v = ValueText.parseInt64(t), let x = Int32(exactly: v) else { return false }
+                builders[j].append(x)
+            case .int16:
+                guard let v = ValueText.parseInt64(t), let x = Int16(exactly: v) else { return false }
+                builders[j].append(x)
+            case .int8:
+                guard let v = ValueText.parseInt64(t), let x = Int8(exactly: v) else { return false }
+                builders[j].append(x)
+            case .float64:
+                guard let v = ValueText.parseDouble(t) else { return false }
+                builders[j].append(v)
+            case .float32:
+                guard let v = ValueText.parseDouble(t) else { return false }
+                builders[j].append(Float(v))
+            case .boolean:
+                guard let v = ValueText.parseBool(t) else { return false }
+                builders[j].append(v)
+            case .decimal(let p, let s):
+                guard let v = ValueText.parseDecimal(t, precision: p, scale: s) else { return false }
+                builders[j].append(v)
+            case .date:
+                if let v = ValueText.parseDate(t) { builders[j].append(v); return true }
+                // Oracle DATE through DMS: "1994-06-07 00:00:00".
+                guard let ts = ValueText.parseTimestamp(t), !ts.hadZone, ts.micros % 86_400_000_000 == 0,
+                      let days = Int32(exactly: ts.micros / 86_400_000_000) else { return false }
+                builders[j].append(days)
+            case .timestamp(let utc):
+                guard let ts = ValueText.parseTimestamp(t), utc || !ts.hadZone else { return false }
+                builders[j].append(ts.micros)
+            case .binary:
+                scratchBinary.removeAll(keepingCapacity: true)
+                let valid = dialect.binaryEncoding == .hex ? ValueText.parseHex(t, into: &scratchBinary)
+                                                          : ValueText.parseBase64(t, into: &scratchBinary)
+                guard valid else { return false }
+                builders[j].appendBytes(scratchBinary)
+            }
+            return true
+        }
+        if !ok {
+            scratch = local
+            let text = fieldString(buf, k, limit: 60)
+            let field = schema.fields[j]
+            throw fail("'\(text)' is not a valid \(SchemaFile.typeName(field.type)) for column '\(field.name)'\(hint(for: field.type))", column: j + 1)
+        }
+    }
+
+    private func hint(for type: DataType) -> String {
+        switch type {
+        case .string: " (invalid UTF-8; convert the file to UTF-8)"
+        case .date: " (expected YYYY-MM-DD)"
+        case .timestamp(let utc): utc ? " (expected yyyy-MM-dd HH:mm:ss[.ffffff][Z|±HH:MM])" : " (expected yyyy-MM-dd HH:mm:ss[.ffffff] without a time zone)"
+        case .decimal(let p, let s): " (at most \(p) digits, \(s) after the point)"
+        case .boolean: " (expected true/false/t/f/1/0)"
+        case .binary: dialect.binaryEncoding == .hex ? " (expected hex digits)" : " (expected base64)"
+        default: " (check the schema type)"
+        }
+    }
+}
+
+/// Whether `t` is valid UTF-8 (ASCII fast path).
+@inline(__always)
+func isValidUTF8(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+    var high: UInt8 = 0
+    for b in t { high |= b }
+    if high < 0x80 { return true }
+    var iterator = t.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue: continue
+        case .emptyInput: return true
+        case .error: return false
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// CSV lands here (issue 3).
