@@ -520,3 +520,53 @@ def test_dms_parquet_input(lakectl, tmp_path):
     pq.write_table(bad, folder / "bad.parquet")
     run = lakectl("ingest", tmp_path / "lake2", "--format", "dms-parquet", "--table", "sales.orders", folder / "bad.parquet")
     assert run.returncode != 0 and f"{folder / 'bad.parquet'}:2: unknown op" in run.stderr
+
+
+def test_schemaless_events_and_table_override(lakectl, tmp_path):
+    """Debezium with schemas.enable=false: bare payloads; types inferred, table from --table."""
+    events = [
+        {"before": None, "after": {"id": 1, "qty": 3, "price": 9.5, "ok": True, "note": "héllo"},
+         "source": {"db": "shop", "table": "t1", "lsn": 100, "ts_ms": 1718188227000}, "op": "c", "ts_ms": 1},
+        {"before": {"id": 1, "qty": 3, "price": 9.5, "ok": True, "note": "héllo"},
+         "after": {"id": 1, "qty": 4, "price": 10.25, "ok": False, "note": None},
+         "source": {"db": "shop", "table": "t1", "lsn": 180, "ts_ms": 1718188228000}, "op": "u", "ts_ms": 2},
+    ]
+    src = write_lines(tmp_path / "bare.json", [json.dumps(e) for e in events])
+    lake = tmp_path / "lake"
+    run = lakectl("ingest", lake, src, "--table", "analytics.items")
+    assert run.returncode == 0, run.stderr
+    t = committed_table(lake, "analytics", "items")
+    assert t.schema.field("id").type == pa.int64() and t.schema.field("price").type == pa.float64()
+    assert t.schema.field("ok").type == pa.bool_()
+    assert t.column("qty").to_pylist() == [3, 4]
+    assert t.column("note").to_pylist() == ["héllo", None]
+    assert t.column("Op").to_pylist() == ["I", "U"]
+    assert not (lake / "changes" / "shop").exists()
+
+
+def test_dms_csv_change_sequence_orders_rows(lakectl, tmp_path):
+    """$AR_H_CHANGE_SEQ (35 digits) positions rows; full-load rows (empty sequence) come first."""
+    folder = tmp_path / "dms" / "public" / "orders"
+    folder.mkdir(parents=True)
+    ts = "2024-06-12 10:30:26.480361"
+    (folder / "20240612-103126480.csv").write_text(
+        f"I,2024-06-12 10:28:17.806762,10250,HANAR,\n"
+        f"I,{ts},19999,VINET,20240612103026480000000000000000097\n"
+        f"U,{ts},19999,VINET2,20240612103026480000000000000000101\n"
+        f"D,{ts},19999,,20240612103026480000000000000000105\n")
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"columns": [
+        {"name": "Op", "type": "string"}, {"name": "ts", "type": "string"}, {"name": "id", "type": "long"},
+        {"name": "customer", "type": "string"}, {"name": "seq", "type": "string"}],
+        "key": ["id"], "op": "Op", "timestamp": "ts", "sequence": "seq"}))
+    lake = tmp_path / "lake"
+    args = ["ingest", lake, "--format", "dms-csv", "--schema", schema, folder / "20240612-103126480.csv", "--json"]
+    run = lakectl(*args)
+    assert run.returncode == 0, run.stderr
+    t = committed_table(lake, "public", "orders")
+    seqs = t.column("_seq").to_pylist()
+    assert seqs == sorted(seqs) and len(set(seqs)) == 4
+    assert seqs[1] == "%016x-%016x-00000000" % (2024061210302648, 97)
+    assert t.column("Op").to_pylist() == ["I", "I", "U", "D"]
+    assert "seq" not in t.column_names
+    assert json.loads(lakectl(*args).stdout)["rows_committed"] == 0

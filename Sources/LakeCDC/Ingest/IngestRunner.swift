@@ -66,7 +66,9 @@ public struct IngestSummary: Sendable {
     public var batches = 0
     public var bytesWritten = 0
     public var quarantined = 0
+    /// The last quarantine file written (one per commit that followed bad events).
     public var quarantineFile: String?
+    public var quarantineFiles: [String] = []
     public var seconds = 0.0
     public var stoppedBySignal = false
     public var tables: [TableSummary] = []
@@ -81,6 +83,7 @@ public struct IngestSummary: Sendable {
             "tables": tables.map { ["table": $0.table.description, "rows": $0.rows, "files": $0.files, "bytes": $0.bytes] as [String: Any] },
         ]
         if let quarantineFile { o["quarantine_file"] = quarantineFile }
+        if !quarantineFiles.isEmpty { o["quarantine_files"] = quarantineFiles }
         return o
     }
 }
@@ -119,6 +122,7 @@ public final class IngestRunner {
     public func run() async throws -> IngestSummary {
         TerminationSignals.install()
         writer.onCommit = { [unowned self] t, _ in self.afterCommit(t) }
+        writer.beforeCommit = { [unowned self] in try await self.writeQuarantine() }
         if options.format == .dmsParquet && options.inputs.isEmpty {
             throw IngestError(.usage, "--format dms-parquet reads files (Parquet cannot be streamed): name them")
         }
@@ -408,9 +412,11 @@ public final class IngestRunner {
         let name = writer.fileKey(TableID(schema: "-", table: "-"), firstCommitTs: 0, ext: "jsonl")
             .split(separator: "/").last.map(String.init) ?? "quarantine.jsonl"
         let key = "quarantine/" + name
-        try await writer.store.put(key, bytes: quarantine)
-        summary.quarantineFile = key
+        let bytes = quarantine
         quarantine = []
+        try await writer.store.put(key, bytes: bytes)
+        summary.quarantineFile = key
+        summary.quarantineFiles.append(key)
     }
 
     private func progress() {
