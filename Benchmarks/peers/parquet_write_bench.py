@@ -82,10 +82,13 @@ def main():
         print(json.dumps({"compare": "equal", "rows": args.rows}))
         return
     comp = None if args.compression == "none" else args.compression
+    cpu_start = time.process_time()
     start = time.perf_counter()
     pq.write_table(table, args.out, compression=comp)
     seconds = time.perf_counter() - start
-    print(json.dumps({"rows": args.rows, "write_seconds": seconds, "bytes": os.path.getsize(args.out)}))
+    cpu = time.process_time() - cpu_start
+    print(json.dumps({"rows": args.rows, "write_seconds": seconds, "write_cpu_seconds": cpu,
+                      "bytes": os.path.getsize(args.out)}))
 
 
 if __name__ == "__main__":
