@@ -7,7 +7,7 @@ Sources/LakectlCommands/DebugGenOrders.swift), times only `pq.write_table`, and 
     python parquet_write_bench.py --rows 2000000 --out /tmp/orders_pyarrow.parquet [--compression zstd]
     python parquet_write_bench.py --compare /tmp/orders_lakectl.parquet --rows 2000000   # checks equal data
 
-Run both under `/usr/bin/time -v` for peak memory; scripts/bench_parquet_write.sh does all of it.
+Run both under `/usr/bin/time -v` for peak memory; Benchmarks/peers/parquet_write_bench.sh does all of it.
 """
 import argparse
 import json
