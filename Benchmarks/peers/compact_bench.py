@@ -78,7 +78,8 @@ import sys, pyarrow.csv as pc, pyarrow as pa
 from deltalake import write_deltalake
 names = ["Op", "id", "customer_id", "status", "amount", "note", "updated_at"]
 t = pc.read_csv(sys.argv[1], read_options=pc.ReadOptions(column_names=names),
-                convert_options=pc.ConvertOptions(column_types={"updated_at": pa.timestamp("us", "UTC"), "note": pa.string(), "status": pa.string()}))
+                convert_options=pc.ConvertOptions(column_types={"updated_at": pa.timestamp("us"), "note": pa.string(), "status": pa.string()}))
+t = t.set_column(6, "updated_at", t.column("updated_at").cast(pa.timestamp("us", "UTC")))
 write_deltalake(sys.argv[2], t.drop_columns(["Op"]))
 """
 
@@ -86,11 +87,12 @@ DELTA_MERGE = r"""
 import sys, pyarrow as pa, pyarrow.csv as pc, pyarrow.compute as pcc
 from deltalake import DeltaTable
 t = pc.read_csv(sys.argv[1], convert_options=pc.ConvertOptions(column_types={
-    "updated_at": pa.timestamp("us", "UTC"), "note": pa.string(), "status": pa.string(), "customer_id": pa.int64(), "amount": pa.float64()}))
+    "updated_at": pa.timestamp("us"), "note": pa.string(), "status": pa.string(), "customer_id": pa.int64(), "amount": pa.float64()}))
+t = t.set_column(6, "updated_at", t.column("updated_at").cast(pa.timestamp("us", "UTC")))
 # Last change per key (row order) — delta-rs merge needs one source row per key.
 t = t.append_column("_row", pa.array(range(t.num_rows)))
 last = t.group_by("id").aggregate([("_row", "max")]).column("_row_max")
-src = t.take(pcc.sort_indices(last)).drop_columns(["_row"]) if False else t.take(last).drop_columns(["_row"])
+src = t.take(last).drop_columns(["_row"])
 dt = DeltaTable(sys.argv[2])
 (dt.merge(src, "t.id = s.id", source_alias="s", target_alias="t")
    .when_matched_delete("s.Op = 'D'")
@@ -115,7 +117,7 @@ con.sql(f'''COPY (
   UNION ALL
   SELECT id, customer_id, status, amount, note, updated_at FROM last WHERE Op <> 'D'
 ) TO '{sys.argv[3]}' (FORMAT parquet, COMPRESSION zstd)''')
-print(con.sql(f"SELECT count(*) FROM read_parquet('{sys.argv[3]}')").fetchone()[0])
+print(con.execute(f"SELECT count(*) FROM read_parquet('{sys.argv[3]}')").fetchall()[0][0])
 """
 
 

@@ -45,40 +45,24 @@ public final class CSVReader {
     public let options: CSVReadOptions
     /// The name used in error messages (usually the file path).
     public let source: String
-    public private(set) var badRows: [CSVBadRow] = []
+    /// Rows skipped as malformed (with ``CSVReadOptions/collectBadRows``).
+    public var badRows: [CSVBadRow] { parser.badRows }
     /// Rows emitted so far.
-    public private(set) var rowsRead = 0
+    public var rowsRead: Int { parser.rowsRead }
 
-    private let dialect: CSVDialect
+    private var parser: CSVParser
     private var buffer: [UInt8] = []
     /// Wait for the buffer to reach this size before re-parsing an incomplete row (keeps parsing
     /// of a row split over many chunks linear).
     private var retryAt = 0
-    private var builders: [ColumnBuilder]
-    private var rowsInBatch = 0
-    private var line = 1
-    private var atStart = true
-    private var headerPending: Bool
-    private var scratch: [UInt8] = []
-    private var fieldStart: [Int] = []
-    private var fieldEnd: [Int] = []
-    private var fieldFlags: [UInt8] = []   // 0 plain, 1 quoted, 2 quoted with doubled quotes
-    /// 1 for the delimiter, CR and LF: the bytes that end an unquoted field.
-    private let stops: [Bool]
+    private var finished: [ColumnBatch] = []
 
     public init(schema: Schema, options: CSVReadOptions = CSVReadOptions(), source: String = "<csv>") throws(CSVError) {
         try options.dialect.validate()
         self.schema = schema
         self.options = options
         self.source = source
-        dialect = options.dialect
-        headerPending = options.dialect.header
-        builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: min(options.batchRows, 65_536)) }
-        var table = [Bool](repeating: false, count: 256)
-        table[Int(options.dialect.delimiter)] = true
-        table[10] = true
-        table[13] = true
-        stops = table
+        parser = CSVParser(schema: schema, options: options, source: source)
     }
 
     /// Parses a chunk; calls `emit` for each batch of ``CSVReadOptions/batchRows`` rows completed.
@@ -96,11 +80,7 @@ public final class CSVReader {
     /// last, possibly short, batch.
     public func finish(emit: (ColumnBatch) throws -> Void) throws {
         try parse(final: true, emit: emit)
-        if headerPending, dialect.header {
-            // An empty file has no header to check: zero rows.
-            headerPending = false
-        }
-        if rowsInBatch > 0 { try emitBatch(emit) }
+        if let last = parser.flush() { try emit(last) }
     }
 
     /// Reads a whole in-memory CSV text into one batch (tests, small files).
@@ -113,65 +93,112 @@ public final class CSVReader {
         return try ColumnBatch.concat(batches, schema: schema)
     }
 
-    private func emitBatch(_ emit: (ColumnBatch) throws -> Void) throws {
+    private func parse(final: Bool, emit: (ColumnBatch) throws -> Void) throws {
+        var outcome = (consumed: 0, retryAt: 0)
+        var failure: (any Error)?
+        buffer.withUnsafeBufferPointer { buf in
+            do { outcome = try parser.run(buf, final: final, into: &finished) } catch { failure = error; outcome.consumed = 0 }
+        }
+        if outcome.consumed > 0 { buffer.removeSubrange(..<outcome.consumed) }
+        retryAt = outcome.retryAt
+        // Emit outside the parser's access so `emit` may look at the reader.
+        let ready = finished
+        finished.removeAll(keepingCapacity: true)
+        for batch in ready { try emit(batch) }
+        if let failure { throw failure }
+    }
+}
+
+/// The parser state and hot loops, as a struct so that the per-field work runs on `inout` state
+/// (no dynamic exclusivity checks or reference counting).
+struct CSVParser {
+    let schema: Schema
+    let options: CSVReadOptions
+    let source: String
+    let dialect: CSVDialect
+    let types: [DataType]
+    let nullable: [Bool]
+    var badRows: [CSVBadRow] = []
+    var rowsRead = 0
+    var builders: [ColumnBuilder]
+    var rowsInBatch = 0
+    var line = 1
+    var atStart = true
+    var headerPending: Bool
+    var scratch: [UInt8] = []
+    var scratchBinary: [UInt8] = []
+    var fieldStart: [Int] = []
+    var fieldEnd: [Int] = []
+    var fieldFlags: [UInt8] = []   // 0 plain, 1 quoted, 2 quoted with doubled quotes
+    /// true for the delimiter, CR and LF: the bytes that end an unquoted field.
+    let stops: [Bool]
+
+    init(schema: Schema, options: CSVReadOptions, source: String) {
+        self.schema = schema
+        self.options = options
+        self.source = source
+        dialect = options.dialect
+        types = schema.fields.map(\.type)
+        nullable = schema.fields.map(\.nullable)
+        headerPending = options.dialect.header
+        builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: min(options.batchRows, 65_536)) }
+        var table = [Bool](repeating: false, count: 256)
+        table[Int(options.dialect.delimiter)] = true
+        table[10] = true
+        table[13] = true
+        stops = table
+    }
+
+    mutating func flush() -> ColumnBatch? {
+        guard rowsInBatch > 0 else { return nil }
+        return makeBatch()
+    }
+
+    private mutating func makeBatch() -> ColumnBatch {
         let columns = builders.indices.map { builders[$0].finish() }
         let batch = ColumnBatch(schema: schema, columns: columns, rowCount: rowsInBatch)
         rowsRead += rowsInBatch
         rowsInBatch = 0
-        try emit(batch)
+        return batch
     }
 
     private func fail(_ message: String, column: Int? = nil, line: Int? = nil) -> CSVError {
         .malformed(file: source, line: line ?? self.line, column: column, message: message)
     }
 
-    // MARK: - Parsing
-
     private enum RowResult {
         case complete(next: Int, lines: Int)
         case incomplete
     }
 
-    private func parse(final: Bool, emit: (ColumnBatch) throws -> Void) throws {
-        var consumed = 0
-        var pendingBatch = false
-        defer {
-            if consumed > 0 { buffer.removeSubrange(..<consumed) }
+    /// Parses complete rows of `buf`; returns how many bytes were consumed and the buffer size
+    /// worth retrying at (0 = any).
+    mutating func run(_ buf: UnsafeBufferPointer<UInt8>, final: Bool, into batches: inout [ColumnBatch]) throws -> (consumed: Int, retryAt: Int) {
+        var p = 0
+        if atStart {
+            if buf.count < 3, !final { return (0, 3) }
+            if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { p = 3 }
+            atStart = false
         }
-        try buffer.withUnsafeBufferPointer { buf in
-            var p = 0
-            if atStart {
-                if buf.count < 3, !final { retryAt = 3; return }
-                if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { p = 3 }
-                atStart = false
-            }
-            while p < buf.count {
-                let result = try scanRow(buf, from: p, final: final)
-                guard case .complete(let next, let lines) = result else {
-                    if buf.count - p > options.maxRowBytes {
-                        throw fail("a row is longer than \(options.maxRowBytes) bytes; is a quote left open? (fix the quoting or raise the limit)")
-                    }
-                    retryAt = p + 2 * (buf.count - p) + 1
-                    consumed = p
-                    return
+        while p < buf.count {
+            let result = try scanRow(buf, from: p, final: final)
+            guard case .complete(let next, let lines) = result else {
+                if buf.count - p > options.maxRowBytes {
+                    throw fail("a row is longer than \(options.maxRowBytes) bytes; is a quote left open? (fix the quoting or raise the limit)")
                 }
-                try handleRow(buf, rowStart: p, rowEnd: next)
-                line += lines
-                p = next
-                if rowsInBatch >= options.batchRows { pendingBatch = true }
-                if pendingBatch {
-                    pendingBatch = false
-                    try emitBatch(emit)
-                }
+                return (p, p + 2 * (buf.count - p) + 1)
             }
-            consumed = p
-            retryAt = 0
+            try handleRow(buf, rowStart: p, rowEnd: next)
+            line += lines
+            p = next
+            if rowsInBatch >= options.batchRows { batches.append(makeBatch()) }
         }
+        return (p, 0)
     }
 
     /// Finds the fields of the row starting at `p`.
     @inline(__always)
-    private func scanRow(_ buf: UnsafeBufferPointer<UInt8>, from p: Int, final: Bool) throws -> RowResult {
+    private mutating func scanRow(_ buf: UnsafeBufferPointer<UInt8>, from p: Int, final: Bool) throws -> RowResult {
         let n = buf.count
         let quote = dialect.quote
         let delimiter = dialect.delimiter
@@ -246,7 +273,7 @@ public final class CSVReader {
         }
     }
 
-    private func handleRow(_ buf: UnsafeBufferPointer<UInt8>, rowStart: Int, rowEnd: Int) throws {
+    private mutating func handleRow(_ buf: UnsafeBufferPointer<UInt8>, rowStart: Int, rowEnd: Int) throws {
         let fieldCount = fieldStart.count
         // A blank line is no row (unless the schema has one column, where it is a NULL/empty value).
         if fieldCount == 1, fieldFlags[0] == 0, fieldStart[0] == fieldEnd[0], schema.fields.count > 1 { return }
@@ -280,7 +307,7 @@ public final class CSVReader {
         rowsInBatch += 1
     }
 
-    private func reject(_ error: CSVError, _ buf: UnsafeBufferPointer<UInt8>, _ rowStart: Int, _ rowEnd: Int, convertedColumns: Int) throws {
+    private mutating func reject(_ error: CSVError, _ buf: UnsafeBufferPointer<UInt8>, _ rowStart: Int, _ rowEnd: Int, convertedColumns: Int) throws {
         guard options.collectBadRows else { throw error }
         for j in 0..<convertedColumns { builders[j].removeLast() }
         let text = Array(buf[rowStart..<min(rowEnd, rowStart + 4096)])
@@ -290,10 +317,9 @@ public final class CSVReader {
         if badRows.count > options.maxBadRows { throw CSVError.tooManyBadRows(file: source, limit: options.maxBadRows) }
     }
 
-    private func checkHeader(_ buf: UnsafeBufferPointer<UInt8>) throws {
-        let names = (0..<fieldStart.count).map { k -> String in
-            withField(buf, k) { String(decoding: $0, as: UTF8.self) }
-        }
+    private mutating func checkHeader(_ buf: UnsafeBufferPointer<UInt8>) throws {
+        var names: [String] = []
+        for k in 0..<fieldStart.count { names.append(fieldString(buf, k)) }
         let expected = schema.names
         guard names == expected else {
             let firstDiff = zip(names, expected).enumerated().first { $0.element.0 != $0.element.1 }
@@ -304,19 +330,26 @@ public final class CSVReader {
         }
     }
 
-    /// Calls `body` with the field's bytes (unescaped when it had doubled quotes).
+    /// Calls `body` with the field's bytes (unescaped into `scratch` when it had doubled quotes).
     @inline(__always)
-    private func withField<R>(_ buf: UnsafeBufferPointer<UInt8>, _ k: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let s = fieldStart[k], e = fieldEnd[k]
-        if fieldFlags[k] != 2 { return try body(UnsafeBufferPointer(rebasing: buf[s..<e])) }
+    private static func withField<R>(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ flag: UInt8, quote: UInt8,
+                                     scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if flag != 2 { return try body(UnsafeBufferPointer(rebasing: buf[s..<e])) }
         scratch.removeAll(keepingCapacity: true)
         var i = s
         while i < e {
             let c = buf[i]
             scratch.append(c)
-            i += c == dialect.quote ? 2 : 1
+            i += c == quote ? 2 : 1
         }
         return try scratch.withUnsafeBufferPointer { try body($0) }
+    }
+
+    /// Field `k` as text (headers and error messages).
+    private mutating func fieldString(_ buf: UnsafeBufferPointer<UInt8>, _ k: Int, limit: Int = Int.max) -> String {
+        Self.withField(buf, fieldStart[k], fieldEnd[k], fieldFlags[k], quote: dialect.quote, scratch: &scratch) {
+            String(decoding: $0.prefix(limit), as: UTF8.self)
+        }
     }
 
     @inline(__always)
@@ -330,17 +363,20 @@ public final class CSVReader {
         return true
     }
 
-    private func convert(_ buf: UnsafeBufferPointer<UInt8>, field k: Int, column j: Int) throws(CSVError) {
-        let field = schema.fields[j]
-        if isNullField(buf, k, type: field.type) {
-            guard field.nullable else {
-                throw fail("column '\(field.name)' is NULL (an empty unquoted field) but is not nullable; quote an empty string as \"\" or make the column nullable", column: j + 1)
+    private mutating func convert(_ buf: UnsafeBufferPointer<UInt8>, field k: Int, column j: Int) throws(CSVError) {
+        let type = types[j]
+        if isNullField(buf, k, type: type) {
+            guard nullable[j] else {
+                throw fail("column '\(schema.fields[j].name)' is NULL (an empty unquoted field) but is not nullable; quote an empty string as \"\" or make the column nullable", column: j + 1)
             }
             builders[j].appendNull()
             return
         }
-        let ok: Bool = withField(buf, k) { t in
-            switch field.type {
+        var local = scratch
+        scratch = []
+        defer { scratch = local }
+        let ok: Bool = Self.withField(buf, fieldStart[k], fieldEnd[k], fieldFlags[k], quote: dialect.quote, scratch: &local) { t in
+            switch type {
             case .string:
                 guard isValidUTF8(t) else { return false }
                 builders[j].appendBytes(t)
@@ -387,12 +423,12 @@ public final class CSVReader {
             return true
         }
         if !ok {
-            let text = withField(buf, k) { String(decoding: $0.prefix(60), as: UTF8.self) }
+            scratch = local
+            let text = fieldString(buf, k, limit: 60)
+            let field = schema.fields[j]
             throw fail("'\(text)' is not a valid \(SchemaFile.typeName(field.type)) for column '\(field.name)'\(hint(for: field.type))", column: j + 1)
         }
     }
-
-    private var scratchBinary: [UInt8] = []
 
     private func hint(for type: DataType) -> String {
         switch type {

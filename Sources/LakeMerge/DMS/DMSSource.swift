@@ -152,6 +152,7 @@ public struct DMSSource: ChangeSource {
 
     func fileText(_ file: ChangeFileRef) async throws -> [UInt8] {
         let bytes = try await store.get(file.key)
+        if file.zstd { return try Gzip.decompress(bytes, codec: .zstd, source: file.key) }
         guard file.gzip else { return bytes }
         return try Gzip.decompress(bytes, source: file.key)
     }

@@ -1,14 +1,14 @@
 import LakeCodecs
 
-/// Gzip-compressed DMS files (`CompressionType=GZIP`), decompressed whole through LakeCodecs (gzip or
+/// Gzip-compressed DMS files (`CompressionType=GZIP`) and zstd-compressed lakectl CSV change files, decompressed whole through LakeCodecs (gzip or
 /// zlib headers, concatenated members), refusing output beyond LakeCodecs' limit so a hostile file
 /// cannot exhaust memory.
 enum Gzip {
-    static func decompress(_ bytes: [UInt8], source: String) throws -> [UInt8] {
+    static func decompress(_ bytes: [UInt8], codec: CompressionCodec = .gzip, source: String) throws -> [UInt8] {
         do {
-            return try CompressionCodec.gzip.decompress(bytes)
+            return try codec.decompress(bytes)
         } catch {
-            throw MergeError("\(source): cannot gunzip: \(error)")
+            throw MergeError("\(source): cannot decompress (\(codec)): \(error)")
         }
     }
 }

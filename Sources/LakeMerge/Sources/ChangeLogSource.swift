@@ -38,8 +38,9 @@ public struct ChangeLogSource: ChangeSource {
                 case ("parquet", _): refs.append(ChangeFileRef(key: file.path, format: .parquet, gzip: false))
                 case ("csv", "none"): refs.append(ChangeFileRef(key: file.path, format: .csv, gzip: false))
                 case ("csv", "gzip"): refs.append(ChangeFileRef(key: file.path, format: .csv, gzip: true))
+                case ("csv", "zstd"): refs.append(ChangeFileRef(key: file.path, format: .csv, gzip: false, zstd: true))
                 default:
-                    throw MergeError("\(file.path): \(file.format) change files with \(file.compression) compression are not supported by compact yet; ingest with --file-format parquet")
+                    throw MergeError("\(file.path): \(file.format) change files with \(file.compression) compression are not supported by compact; ingest with --compression zstd, gzip or none")
                 }
             }
         }

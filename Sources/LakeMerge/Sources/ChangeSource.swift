@@ -22,11 +22,14 @@ public struct ChangeFileRef: Sendable, Hashable {
     public var key: String
     public var format: Format
     public var gzip: Bool
+    /// zstd-compressed (`.csv.zst`, lakectl ingest's default for CSV change files).
+    public var zstd: Bool
 
-    public init(key: String, format: Format, gzip: Bool) {
+    public init(key: String, format: Format, gzip: Bool, zstd: Bool = false) {
         self.key = key
         self.format = format
         self.gzip = gzip
+        self.zstd = zstd
     }
 }
 
