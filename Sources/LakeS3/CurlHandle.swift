@@ -197,6 +197,11 @@ final class CurlHandle: @unchecked Sendable {
             .timeout
         case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             .reset
+        // A reused connection reset during an upload: curl cannot rewind the body (no seek callback)
+        // to resend it itself. The request is intact, so it is a retryable reset; the next attempt
+        // sends the body from the start.
+        case CURLE_SEND_FAIL_REWIND:
+            .reset
         default:
             .fatal
         }
