@@ -7,7 +7,7 @@ Sources/LakectlCommands/DebugGenOrders.swift), times only `pq.write_table`, and 
     python parquet_write_bench.py --rows 2000000 --out /tmp/orders_pyarrow.parquet [--compression zstd]
     python parquet_write_bench.py --compare /tmp/orders_lakectl.parquet --rows 2000000   # checks equal data
 
-Run both under `/usr/bin/time -v` for peak memory; scripts/bench_parquet_write.sh does all of it.
+Run both under `/usr/bin/time -v` for peak memory; Benchmarks/peers/parquet_write_bench.sh does all of it.
 """
 import argparse
 import json
@@ -82,10 +82,13 @@ def main():
         print(json.dumps({"compare": "equal", "rows": args.rows}))
         return
     comp = None if args.compression == "none" else args.compression
+    cpu_start = time.process_time()
     start = time.perf_counter()
     pq.write_table(table, args.out, compression=comp)
     seconds = time.perf_counter() - start
-    print(json.dumps({"rows": args.rows, "write_seconds": seconds, "bytes": os.path.getsize(args.out)}))
+    cpu = time.process_time() - cpu_start
+    print(json.dumps({"rows": args.rows, "write_seconds": seconds, "write_cpu_seconds": cpu,
+                      "bytes": os.path.getsize(args.out)}))
 
 
 if __name__ == "__main__":

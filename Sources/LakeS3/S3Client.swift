@@ -89,6 +89,8 @@ final class S3Client: Sendable {
         let payloadHash = request.body.count <= configuration.payloadSigningLimit
             ? SigV4Signer.payloadHash(request.body) : SigV4Signer.unsignedPayload
         var headers = request.headers
+        headers += configuration.serverSide.headers(method: request.method, bucket: request.bucket, key: request.key,
+                                                    query: request.query)
         headers.append((name: "Host", value: hostHeader))
         let toSign = SigV4Request(method: request.method, path: path, query: request.query, headers: headers,
                                   payloadHash: payloadHash)

@@ -49,6 +49,9 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
     public var retry: S3RetryPolicy
     /// Bodies up to this size are hashed into the signature; larger ones are sent as `UNSIGNED-PAYLOAD`.
     public var payloadSigningLimit: Int
+    /// Headers every request carries (`x-amz-expected-bucket-owner`) and those that object writes
+    /// carry (server-side encryption); see ``S3ServerSideOptions``.
+    public var serverSide = S3ServerSideOptions()
 
     public init(credentials: AWSCredentials, region: String = "us-east-1", endpoint: URL? = nil,
                 addressing: S3Addressing? = nil, caBundle: String? = nil, parallelism: Int = 16,
@@ -84,6 +87,8 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
         public var parallelism: Int?
         /// The overall deadline of one request, retries included, in seconds.
         public var timeout: Double?
+        /// Server-side encryption and bucket-owner check (each field overrides the environment's).
+        public var serverSide = S3ServerSideOptions()
 
         public init(accessKeyID: String? = nil, secretAccessKey: String? = nil, sessionToken: String? = nil,
                     region: String? = nil, endpoint: String? = nil, profile: String? = nil, pathStyle: Bool? = nil,
@@ -163,9 +168,20 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
         if let parallelism = overrides.parallelism, parallelism < 1 {
             throw configurationError("parallelism must be at least 1 (got \(parallelism))")
         }
-        return S3Configuration(credentials: credentials, region: region, endpoint: endpoint, addressing: addressing,
-                               caBundle: overrides.caBundle ?? env("AWS_CA_BUNDLE") ?? profileValues["ca_bundle"],
-                               parallelism: overrides.parallelism ?? 16, retry: retry)
+        var resolved = S3Configuration(credentials: credentials, region: region, endpoint: endpoint, addressing: addressing,
+                                       caBundle: overrides.caBundle ?? env("AWS_CA_BUNDLE") ?? profileValues["ca_bundle"],
+                                       parallelism: overrides.parallelism ?? 16, retry: retry)
+        resolved.serverSide = S3ServerSideOptions(
+            encryption: overrides.serverSide.encryption ?? env("LAKECTL_S3_SSE"),
+            kmsKeyID: overrides.serverSide.kmsKeyID ?? env("LAKECTL_S3_SSE_KMS_KEY_ID"),
+            expectedBucketOwner: overrides.serverSide.expectedBucketOwner ?? env("LAKECTL_S3_EXPECTED_BUCKET_OWNER"))
+        if let kind = resolved.serverSide.encryption, !["AES256", "aws:kms", "aws:kms:dsse"].contains(kind) {
+            throw configurationError("server-side encryption must be AES256, aws:kms or aws:kms:dsse (got \(kind))")
+        }
+        if resolved.serverSide.kmsKeyID != nil && resolved.serverSide.encryption == nil {
+            resolved.serverSide.encryption = "aws:kms"
+        }
+        return resolved
     }
 
     /// Accepts `http(s)://host[:port]` (a trailing `/` is fine).
@@ -218,5 +234,37 @@ struct INIFile {
             if !value.isEmpty { file.sections[current, default: [:]][key] = value }
         }
         return file
+    }
+}
+
+/// Per-lake S3 settings that become request headers (all signed with SigV4):
+/// `x-amz-expected-bucket-owner` on every request to a bucket (S3 answers 403 when another account
+/// owns it), and `x-amz-server-side-encryption` (+ `x-amz-server-side-encryption-aws-kms-key-id`)
+/// on object writes (PutObject, CreateMultipartUpload). Environment: `LAKECTL_S3_SSE`,
+/// `LAKECTL_S3_SSE_KMS_KEY_ID`, `LAKECTL_S3_EXPECTED_BUCKET_OWNER`.
+public struct S3ServerSideOptions: Sendable, Hashable {
+    /// `AES256` (SSE-S3), `aws:kms` or `aws:kms:dsse`.
+    public var encryption: String?
+    public var kmsKeyID: String?
+    /// The 12-digit account id that must own the bucket.
+    public var expectedBucketOwner: String?
+
+    public init(encryption: String? = nil, kmsKeyID: String? = nil, expectedBucketOwner: String? = nil) {
+        self.encryption = encryption
+        self.kmsKeyID = kmsKeyID
+        self.expectedBucketOwner = expectedBucketOwner
+    }
+
+    /// The headers `request` gets.
+    func headers(method: String, bucket: String?, key: String?, query: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
+        if bucket != nil, let owner = expectedBucketOwner { out.append(("x-amz-expected-bucket-owner", owner)) }
+        let writesObject = key != nil && ((method == "PUT" && !query.contains { $0.name == "partNumber" })
+            || (method == "POST" && query.contains { $0.name == "uploads" }))
+        if writesObject, let encryption {
+            out.append(("x-amz-server-side-encryption", encryption))
+            if let kmsKeyID { out.append(("x-amz-server-side-encryption-aws-kms-key-id", kmsKeyID)) }
+        }
+        return out
     }
 }

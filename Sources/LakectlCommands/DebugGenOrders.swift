@@ -30,6 +30,7 @@ struct DebugGenOrders: AsyncParsableCommand {
         default: throw ValidationError("--compression must be zstd, snappy, gzip or none")
         }
         let clock = ContinuousClock()
+        let cpuStart = Self.processCPUSeconds()
         let start = clock.now
         let writer = try ParquetWriter(sink: FileSink(path: out), schema: batch.schema, options: options)
         if batchRows > 0 {
@@ -44,9 +45,17 @@ struct DebugGenOrders: AsyncParsableCommand {
         }
         try writer.close()
         let elapsed = clock.now - start
+        let cpu = Self.processCPUSeconds() - cpuStart
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? -1
-        print("{\"rows\": \(rows), \"write_seconds\": \(seconds), \"bytes\": \(size)}")
+        print("{\"rows\": \(rows), \"write_seconds\": \(seconds), \"write_cpu_seconds\": \(cpu), \"bytes\": \(size)}")
+    }
+
+    /// CPU time of the whole process (all threads), robust against other load on the machine.
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     /// splitmix64 of `x`: the generator's hash (numpy reproduces it with wrapping uint64 math).

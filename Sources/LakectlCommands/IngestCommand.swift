@@ -81,7 +81,9 @@ struct Ingest: AsyncParsableCommand {
             var text = String(format: "ingested %d events (%d already committed, skipped) into %d tables: %d rows in %d files, %d bytes, %.2f s",
                               summary.eventsRead, summary.eventsSkipped, summary.tables.count, summary.rowsCommitted,
                               summary.batches, summary.bytesWritten, summary.seconds)
-            if summary.quarantined > 0 { text += "; \(summary.quarantined) bad events in \(summary.quarantineFile ?? "quarantine/")" }
+            if summary.quarantined > 0 {
+                text += "; \(summary.quarantined) bad events set aside in \(summary.quarantineFiles.joined(separator: ", "))"
+            }
             if summary.stoppedBySignal { text += " (stopped by signal)" }
             FileHandle.standardError.write(Data((text + "\n").utf8))
         }

@@ -26,6 +26,15 @@ public struct StoreOptions: ParsableArguments, Sendable {
     @Option(help: "Overall deadline of one request, retries included, in seconds (default 300).")
     public var timeout: Double?
 
+    @Option(name: .customLong("sse"), help: "Server-side encryption of written objects: AES256 (SSE-S3), aws:kms or aws:kms:dsse (default: LAKECTL_S3_SSE).")
+    public var serverSideEncryption: String?
+
+    @Option(name: .customLong("sse-kms-key-id"), help: "KMS key id or ARN for aws:kms encryption (default: LAKECTL_S3_SSE_KMS_KEY_ID).")
+    public var sseKMSKeyID: String?
+
+    @Option(name: .customLong("expected-bucket-owner"), help: "Account id that must own the bucket; requests fail otherwise (default: LAKECTL_S3_EXPECTED_BUCKET_OWNER).")
+    public var expectedBucketOwner: String?
+
     public enum Addressing: String, EnumerableFlag, Sendable {
         case pathStyle, virtualHosted
     }
@@ -39,9 +48,12 @@ public struct StoreOptions: ParsableArguments, Sendable {
 
     /// The overrides these options make to the AWS configuration.
     public var overrides: S3Configuration.Overrides {
-        S3Configuration.Overrides(region: region, endpoint: endpointURL, profile: profile,
-                                  pathStyle: addressing.map { $0 == .pathStyle }, caBundle: caBundle,
-                                  parallelism: parallelism, timeout: timeout)
+        var overrides = S3Configuration.Overrides(region: region, endpoint: endpointURL, profile: profile,
+                                                  pathStyle: addressing.map { $0 == .pathStyle }, caBundle: caBundle,
+                                                  parallelism: parallelism, timeout: timeout)
+        overrides.serverSide = S3ServerSideOptions(encryption: serverSideEncryption, kmsKeyID: sseKMSKeyID,
+                                                   expectedBucketOwner: expectedBucketOwner)
+        return overrides
     }
 
     /// A store rooted at `url` (see ``StoreFactory/open(_:s3:)``).

@@ -99,7 +99,7 @@ import Testing
         let a = Self.event(id: 1, op: "c", name: "a", lsn: 1)
         let b = Self.event(id: 2, op: "c", name: "b", lsn: 2, extra: #","score":1.5"#)
         let other = Self.event(id: 1, op: "c", name: "o", lsn: 3, table: "other")
-        let path = try Self.write([a, other, b])
+        let path = try Self.write([a, "null", other, #"{"schema":null,"payload":null}"#, b])
         let s = try await Self.run(store, path)
         #expect(s.rowsCommitted == 3)
         let entries = try await ChangeLog(store: store, table: TableID(schema: "public", table: "orders")).entries()

@@ -202,3 +202,29 @@ def test_optimize_bin_packs_small_files_without_changing_rows(lakectl, tmp_path)
     log = (table_path(lake) / "_delta_log" / f"{after.version():020d}.json").read_text()
     actions = [__import__("json").loads(l) for l in log.splitlines()]
     assert all(a[k]["dataChange"] is False for a in actions for k in ("add", "remove") if k in a)
+
+
+def test_every_runs_periodically_until_sigterm(lakectl_bin, tmp_path):
+    lake, dms, schema = tmp_path / "lake", tmp_path / "dms", tmp_path / "schema.json"
+    dms.mkdir()
+    write_schema(schema)
+    stream = Stream(seed=51)
+    proc = subprocess.Popen([lakectl_bin, "compact", str(lake), "--table", TABLE, "--from", str(dms), "--schema", str(schema),
+                             "--every", "200ms", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for i in range(2):
+            (dms / cdc_name(i)).write_text(stream.batch(30), encoding="utf-8")
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                log = table_path(lake) / "_delta_log" / f"{i + 1:020d}.json"
+                if log.exists():
+                    break
+                time.sleep(0.1)
+            assert log.exists(), f"batch {i} was not compacted by the periodic run"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert table_rows(table_path(lake)) == stream.expected()

@@ -107,6 +107,8 @@ final class ColumnBuilder {
     @inline(__always)
     func appendBytes(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
         guard kind == .bytes else { return false }
+        // A string column holds UTF-8 only: readers (pyarrow, DuckDB) reject files with invalid bytes.
+        if type == .string && !Self.isValidUTF8(v) { return false }
         bytes.append(v)
         present()
         return true
@@ -115,9 +117,18 @@ final class ColumnBuilder {
     @inline(__always)
     func appendBytes(_ v: [UInt8]) -> Bool {
         guard kind == .bytes else { return false }
+        if type == .string && !v.withUnsafeBufferPointer({ Self.isValidUTF8($0) }) { return false }
         bytes.append(v)
         present()
         return true
+    }
+
+    /// ASCII fast path, then full validation (overlongs, surrogates and truncated sequences fail).
+    @inline(__always)
+    static func isValidUTF8(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        var ascii = true
+        for byte in v where byte >= 0x80 { ascii = false; break }
+        return ascii || String(validating: v, as: UTF8.self) != nil
     }
 
     /// Whether the last appended value is non-null.

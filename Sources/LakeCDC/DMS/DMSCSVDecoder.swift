@@ -12,6 +12,8 @@ struct DMSCSVDecoder {
     private var names: [String]?
     private var opIndex = 0
     private var tsIndex = 1
+    /// The schema file's `sequence` column (DMS `$AR_H_CHANGE_SEQ`), if any.
+    private var seqIndex: Int?
     /// For each file column: the table column it feeds (-1: op/timestamp/sequence/before-image).
     private var dataFields: [Field] = []
     private var dataSlot: [Int] = []
@@ -49,6 +51,7 @@ struct DMSCSVDecoder {
         else { opIndex = 0 }
         if let ts = schema?.timestamp { guard let i = names.firstIndex(of: ts) else { throw IngestError(.usage, "timestamp column \(ts) not in the file") }; tsIndex = i }
         else { tsIndex = 1 }
+        seqIndex = schema?.sequence.flatMap { names.firstIndex(of: $0) }
         dataFields = []
         dataSlot = []
         for (i, name) in names.enumerated() {
@@ -138,10 +141,23 @@ struct DMSCSVDecoder {
         guard let ts = TypedText.parseTimestamp(tsRaw)?.micros else {
             throw IngestError(.badInput, "commit timestamp \"\(text(b, tsIndex))\" is not yyyy-MM-dd HH:mm:ss[.ffffff]")
         }
-        // Position: commit time, then order among equal times.
-        let key = (UInt64(bitPattern: ts), UInt64(0), UInt64(0))
+        // Position: the DMS change sequence when the schema names one (35 digits: 16 of time, 19
+        // of a counter); rows without it (full load) sort first by commit time; otherwise commit
+        // time. Then order among equal positions.
+        var key = (UInt64(bitPattern: ts), UInt64(0), UInt64(0))
+        if let si = seqIndex {
+            let f = fields[si]
+            let raw = UnsafeBufferPointer(rebasing: b[f.start..<f.end])
+            if raw.isEmpty {
+                key = (0, UInt64(bitPattern: ts), 0)
+            } else if let parsed = Self.changeSequence(raw) {
+                key = (parsed.0, parsed.1, 0)
+            } else {
+                throw IngestError(.badInput, "sequence column \(names[si]): \"\(text(b, si))\" is not a DMS change sequence (up to 35 digits)")
+            }
+        }
         if key == table.runKey { table.runCount &+= 1 } else { table.runKey = key; table.runCount = 0 }
-        let seq = ChangeSeq(major: key.0, minor: 0, index: table.runCount)
+        let seq = ChangeSeq(major: key.0, minor: key.1, index: table.runCount)
         if let hw = table.highWater, seq <= hw { return (end, .skipped) }
         for (i, f) in fields.enumerated() {
             let slot = dataSlot[i]
@@ -172,6 +188,17 @@ struct DMSCSVDecoder {
         }
         table.closeRow(op: op, commitTs: ts, seq: seq)
         return (end, .appended(table))
+    }
+
+    /// `$AR_H_CHANGE_SEQ`: up to 35 digits, the last 19 a counter, the rest a time.
+    static func changeSequence(_ s: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        guard s.count <= 35, s.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let split = max(0, s.count - 19)
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for i in 0..<split { high = high * 10 + UInt64(s[i] - 0x30) }
+        for i in split..<s.count { low = low * 10 + UInt64(s[i] - 0x30) }
+        return (high, low)
     }
 
     private func mismatch(_ column: String, _ type: DataType, _ value: String) -> IngestError {

@@ -47,7 +47,8 @@ struct DebeziumDecoder {
                lastEnvelopeBytes.withUnsafeBufferPointer({ memcmp(buf.baseAddress! + schemaStart, $0.baseAddress!, l) }) == 0 {
                 envelope = lastEnvelope
                 schemaEnd = schemaStart + l
-            } else if let end = JSONScanner.skipValue(buf, from: schemaStart) {
+            } else if schemaStart < buf.count, buf[schemaStart] == UInt8(ascii: "{"),
+                      let end = JSONScanner.skipValue(buf, from: schemaStart) {
                 let bytes = Array(buf[schemaStart..<end])
                 envelope = try envelopeFor(bytes)
                 schemaEnd = end
@@ -72,6 +73,7 @@ struct DebeziumDecoder {
         let tokens = scanner.tokens
         return try tokens.withUnsafeBufferPointer { toks in
             let v = JSONView(buf: buf, tokens: toks)
+            if toks[0].kind == .null { return (end, .skipped) }  // a Kafka tombstone exported as `null`
             guard toks[0].kind == .object else { throw IngestError(.badInput, "an event must be a JSON object") }
             var root = 0
             var envelope = -1

@@ -92,13 +92,14 @@ struct ValueAppender {
             return appendMicros(x, b)
         case .timestampNanos:
             guard tok.kind == .number, let x = v.int64(t) else { return false }
-            return appendMicros(x >= 0 ? x / 1000 : (x - 999) / 1000, b)
+            return appendMicros(x / 1000 - (x % 1000 < 0 ? 1 : 0), b)
         case .zonedTimestamp:
             guard tok.kind == .string, !tok.escaped, let ts = TypedText.parseTimestamp(v.raw(t)) else { return false }
             return appendMicros(ts.micros, b)
         case .timeMillis:
             guard tok.kind == .number, let x = v.int64(t) else { return false }
-            return b.appendInt(x * 1000)
+            let (m, o) = x.multipliedReportingOverflow(by: 1000)
+            return !o && b.appendInt(m)
         case .timeMicros:
             guard tok.kind == .number, let x = v.int64(t) else { return false }
             return b.appendInt(x)
@@ -142,7 +143,9 @@ struct ValueAppender {
     private func appendDays(_ x: Int64, _ b: ColumnBuilder) -> Bool {
         switch b.type {
         case .date: return b.appendInt(x)
-        case .timestamp: return b.appendInt(x * 86_400_000_000)
+        case .timestamp:
+            let (m, o) = x.multipliedReportingOverflow(by: 86_400_000_000)
+            return !o && b.appendInt(m)
         default: return false
         }
     }

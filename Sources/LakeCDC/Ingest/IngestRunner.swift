@@ -1,6 +1,7 @@
 import Foundation
 import LakeColumnar
 import LakeObjectStore
+import LakeParquet
 
 /// The input formats of `lakectl ingest`.
 public enum IngestInputFormat: String, Sendable, CaseIterable {
@@ -65,7 +66,9 @@ public struct IngestSummary: Sendable {
     public var batches = 0
     public var bytesWritten = 0
     public var quarantined = 0
+    /// The last quarantine file written (one per commit that followed bad events).
     public var quarantineFile: String?
+    public var quarantineFiles: [String] = []
     public var seconds = 0.0
     public var stoppedBySignal = false
     public var tables: [TableSummary] = []
@@ -80,6 +83,7 @@ public struct IngestSummary: Sendable {
             "tables": tables.map { ["table": $0.table.description, "rows": $0.rows, "files": $0.files, "bytes": $0.bytes] as [String: Any] },
         ]
         if let quarantineFile { o["quarantine_file"] = quarantineFile }
+        if !quarantineFiles.isEmpty { o["quarantine_files"] = quarantineFiles }
         return o
     }
 }
@@ -118,11 +122,17 @@ public final class IngestRunner {
     public func run() async throws -> IngestSummary {
         TerminationSignals.install()
         writer.onCommit = { [unowned self] t, _ in self.afterCommit(t) }
-        if options.format == .dmsParquet {
-            throw IngestError(.usage, "--format dms-parquet is not supported yet by this build (use dms-csv or debezium)")
+        writer.beforeCommit = { [unowned self] in try await self.writeQuarantine() }
+        if options.format == .dmsParquet && options.inputs.isEmpty {
+            throw IngestError(.usage, "--format dms-parquet reads files (Parquet cannot be streamed): name them")
         }
         let inputs = options.inputs.isEmpty ? ["-"] : options.inputs
         for (i, path) in inputs.enumerated() {
+            if options.format == .dmsParquet {
+                try await consumeParquet(path)
+                if TerminationSignals.requested { summary.stoppedBySignal = true; break }
+                continue
+            }
             let reader = try InputReader(path: path)
             if options.format == .dmsCSV {
                 dms = try DMSCSVDecoder(table: options.table ?? DMSCSVDecoder.tableFromPath(path), schema: options.schema,
@@ -312,6 +322,68 @@ public final class IngestRunner {
         }
     }
 
+    /// A DMS-style Parquet file, row group by row group; errors name the row (1-based).
+    private func consumeParquet(_ path: String) async throws {
+        inputName = path
+        var decoder = try DMSParquetDecoder(table: options.table ?? DMSCSVDecoder.tableFromPath(path), schema: options.schema,
+                                            input: path)
+        let reader: ParquetReader
+        do { reader = try await ParquetReader.open(path: path) } catch {
+            throw IngestError(.badInput, "\(error)", input: path)
+        }
+        var rowBase = 0
+        for g in 0..<reader.rowGroupCount {
+            let batch: ColumnBatch
+            do { batch = try await reader.readRowGroup(g) } catch { throw IngestError(.badInput, "\(error)", input: path) }
+            do { try decoder.setBatch(batch) } catch var e as IngestError { e.input = path; throw e }
+            var row = 0
+            while row < batch.rowCount {
+                let rowNumber = rowBase + row + 1
+                let outcome: DecodeOutcome
+                do {
+                    outcome = try decoder.decode(row: row, registry: writer.registry)
+                } catch var e as IngestError {
+                    e.input = path
+                    e.line = rowNumber
+                    guard e.kind == .badInput, options.onError == .quarantine else { throw e }
+                    let record: [String: Any] = ["input": path, "line": rowNumber, "error": e.message]
+                    if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
+                        quarantine.append(contentsOf: data)
+                        quarantine.append(0x0A)
+                    }
+                    summary.quarantined += 1
+                    row += 1
+                    continue
+                }
+                switch outcome {
+                case .needsTable(let id):
+                    _ = try await writer.loadTable(id, key: options.key.isEmpty ? (options.schema?.key ?? []) : options.key,
+                                                   declared: options.schema?.dataColumns)
+                    continue
+                case .needsSchemaFlush(let t):
+                    try await writer.flush(t, reason: .schemaChange)
+                    continue
+                case .noEvent: break
+                case .skipped:
+                    summary.eventsRead += 1
+                    summary.eventsSkipped += 1
+                case .truncate: break
+                case .appended(let t):
+                    summary.eventsRead += 1
+                    t.lastInput = (path, rowNumber)
+                    if let reason = try writer.noteBuffered(t) { try await writer.flush(t, reason: reason) }
+                }
+                row += 1
+                if summary.eventsRead & 0x3FFF == 0 {
+                    try await flushDue()
+                    progress()
+                    if TerminationSignals.requested { return }
+                }
+            }
+            rowBase += batch.rowCount
+        }
+    }
+
     private func flushDue() async throws {
         for t in writer.dueTables().due { try await writer.flush(t, reason: .age) }
     }
@@ -340,9 +412,11 @@ public final class IngestRunner {
         let name = writer.fileKey(TableID(schema: "-", table: "-"), firstCommitTs: 0, ext: "jsonl")
             .split(separator: "/").last.map(String.init) ?? "quarantine.jsonl"
         let key = "quarantine/" + name
-        try await writer.store.put(key, bytes: quarantine)
-        summary.quarantineFile = key
+        let bytes = quarantine
         quarantine = []
+        try await writer.store.put(key, bytes: bytes)
+        summary.quarantineFile = key
+        summary.quarantineFiles.append(key)
     }
 
     private func progress() {

@@ -34,6 +34,9 @@ final class ChangeWriter {
     let registry = TableRegistry()
     /// Called after each successful commit (spool clean-up, progress).
     var onCommit: ((TableBuffer, ChangeLogEntry) -> Void)?
+    /// Called before each change-log commit (quarantined events are written first, so a
+    /// committed batch never outlives the record of the bad events skipped before it).
+    var beforeCommit: (() async throws -> Void)?
     private(set) var batches = 0
     private(set) var bytesWritten = 0
     private(set) var rowsCommitted = 0
@@ -146,6 +149,7 @@ final class ChangeWriter {
     }
 
     private func commit(_ t: TableBuffer, _ entry: ChangeLogEntry) async throws {
+        try await beforeCommit?()
         do {
             try await ChangeLog(store: store, table: t.id).commit(entry)
         } catch let error as IngestError where error.kind == .concurrentWriter {

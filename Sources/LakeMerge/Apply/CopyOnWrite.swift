@@ -49,6 +49,7 @@ struct CopyOnWrite: Sendable {
             while let outcome = try await group.next() {
                 launch()
                 result.filesRead += 1
+                options.progress?("\(io.table.root): rewriting: read \(result.filesRead)/\(candidates.count) table file(s)")
                 result.bytesRead += outcome.file.size
                 for g in outcome.matchedGroups { present[Int(g)] = true }
                 guard let kept = outcome.kept else { continue }
@@ -204,7 +205,7 @@ struct PartitionBuffers {
         buffers[id]?.bytes += batch.columns.reduce(0) { $0 + TableFiles.memoryBytes($1) }
         guard let entry = buffers[id], entry.bytes >= targetBytes else { return [] }
         buffers[id] = (partition, [], 0)
-        let all = try ColumnBatch.concatenating(entry.batches, schema: io.schema)
+        let all = entry.batches.count == 1 ? entry.batches[0] : try ColumnBatch.concatenating(entry.batches, schema: io.schema)
         return try await io.write(all, partition: partition, targetBytes: targetBytes)
     }
 
@@ -212,7 +213,7 @@ struct PartitionBuffers {
         var adds: [AddFile] = []
         for id in order {
             guard let entry = buffers[id], !entry.batches.isEmpty else { continue }
-            let all = try ColumnBatch.concatenating(entry.batches, schema: io.schema)
+            let all = entry.batches.count == 1 ? entry.batches[0] : try ColumnBatch.concatenating(entry.batches, schema: io.schema)
             adds += try await io.write(all, partition: entry.values, targetBytes: targetBytes)
         }
         buffers = [:]

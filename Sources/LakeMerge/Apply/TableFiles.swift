@@ -82,9 +82,10 @@ struct TableFiles: Sendable {
         let folder = DeltaPaths.partitionFolder(columns: partitionColumns, values: partition)
         while start < batch.rowCount {
             let end = min(batch.rowCount, start + rowsPerFile)
-            let rows = Array(start..<end)
-            let slice = ColumnBatch(schema: stored, columns: storedIndexes.map { batch.columns[$0].selectingRows(rows) },
-                                    rowCount: rows.count)
+            // The whole batch as one file shares its buffers; otherwise a contiguous slice is copied.
+            let whole = start == 0 && end == batch.rowCount
+            let slice = ColumnBatch(schema: stored, columns: storedIndexes.map { whole ? batch.columns[$0] : batch.columns[$0].slice(start..<end) },
+                                    rowCount: end - start)
             let sink = MemorySink()
             let writer: ParquetWriter
             do {

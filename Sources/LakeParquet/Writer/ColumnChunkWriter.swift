@@ -4,8 +4,6 @@ import LakeColumnar
 struct EncodedColumnChunk {
     /// The dictionary page (header + payload), if any; written before ``pages``.
     var dictionaryPage: [UInt8]
-    /// The data pages (header + payload each), in order.
-    var pages: [[UInt8]]
     var totalUncompressedSize: Int64
     var numValues: Int64
     var encodings: [Encoding]
@@ -28,6 +26,8 @@ struct ColumnChunkWriter {
     // Page state.
     private var pageRows = 0
     private var pageNulls = 0
+    /// PLAIN size of the open page's byte-array values while dictionary-encoding (for the fallback check).
+    private var pagePlainBytes = 0
     private var levels = BitBuffer()
     private var boolValues = BitBuffer()
     private var plainValues: [UInt8] = []
@@ -39,8 +39,8 @@ struct ColumnChunkWriter {
     private var dict64 = FixedDictionary<UInt64>()
     private var dictBytes = BytesDictionary()
     private var dictionaryPageUsed = false
-    private var chunkPages: [[UInt8]] = []
-    private var chunkPagesBytes = 0
+    /// The chunk's data pages (header + payload each), back to back; reused across row groups.
+    private var chunkPages: [UInt8] = []
     private var chunkUncompressed: Int64 = 0
     private var chunkValues: Int64 = 0
     private var pageEncodingCounts: [Encoding: Int32] = [:]
@@ -80,7 +80,7 @@ struct ColumnChunkWriter {
 
     /// Bytes buffered for this chunk so far (encoded pages plus the open page and dictionary).
     var bufferedBytes: Int {
-        chunkPagesBytes + plainValues.count + indices.count + dict32.plainSize + dict64.plainSize + dictBytes.plainSize
+        chunkPages.count + plainValues.count + indices.count + dict32.plainSize + dict64.plainSize + dictBytes.plainSize
     }
 
     // MARK: appending
@@ -246,7 +246,7 @@ struct ColumnChunkWriter {
             var indices = self.indices
             self.indices = []
             defer { self.indices = indices }
-            indices.reserveCapacity(indices.count + n)
+            if indices.count + n > indices.capacity { indices.reserveCapacity(max(indices.count + n, 2 * indices.capacity)) }
             if let validity {
                 while i < n {
                     let j = start + i
@@ -316,6 +316,12 @@ struct ColumnChunkWriter {
                 guard offsets.count > start + count else {
                     throw ParquetError.schemaMismatch("column \(field.name): value offsets are shorter than the row count")
                 }
+                if !dictionaryMode {
+                    // Room for the whole slice up front: no regrowth inside the loop.
+                    let sliceBytes = max(0, min(offsets[start + count], byteCount) - max(offsets[start], 0))
+                    let needed = plainValues.count + sliceBytes + 4 * count
+                    if needed > plainValues.capacity { plainValues.reserveCapacity(max(needed, 2 * plainValues.capacity)) }
+                }
                 for i in start..<(start + count) {
                     if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
                     let lo = offsets[i], hi = offsets[i + 1]
@@ -326,6 +332,7 @@ struct ColumnChunkWriter {
                     if dictionaryMode {
                         let (index, inserted) = dictBytes.index(of: base + lo, count: length)
                         indices.append(index)
+                        pagePlainBytes += 4 + length
                         if inserted {
                             if writeStats { stats.update(bytes: UnsafeRawBufferPointer(start: base + lo, count: length)) }
                             if dictBytes.plainSize >= limit { return i + 1 - start }
@@ -363,6 +370,7 @@ struct ColumnChunkWriter {
         guard pageRows > 0 else { return }
         let dictionaryPage = useDictionary && dictionaryCount > 0
         let encoding: Encoding = dictionaryPage ? .rleDictionary : .plain
+        let direct = options.compression == .uncompressed && !dictionaryPage && physicalType != .boolean
         // Definition levels.
         levelBuffer.removeAll(keepingCapacity: true)
         if field.nullable {
@@ -380,43 +388,75 @@ struct ColumnChunkWriter {
             pageBuffer.append(UInt8(width))
             indices.withUnsafeBufferPointer { RleBitPackedHybrid.encode($0, bitWidth: width, into: &pageBuffer) }
             dictionaryPageUsed = true
+            if pageEncodingCounts.isEmpty {
+                // parquet-java's check after the first page: when indices plus dictionary are not
+                // smaller than PLAIN, the column does not compress by dictionary; stop hashing it.
+                let plainSize: Int
+                switch physicalType {
+                case .byteArray: plainSize = pagePlainBytes
+                case .int64, .double: plainSize = indices.count * 8
+                default: plainSize = indices.count * 4
+                }
+                let dictionarySize = physicalType == .byteArray ? dictBytes.plainSize : dictionaryCount * (plainSize / max(indices.count, 1))
+                if pageBuffer.count - valuesStart + dictionarySize >= plainSize { useDictionary = false }
+            }
         } else if physicalType == .boolean {
             pageBuffer.append(contentsOf: boolValues.bytes)
-        } else {
+        } else if !direct {
             pageBuffer.append(contentsOf: plainValues)
         }
         let rows = Int32(pageRows)
         var header: PageHeader
-        switch options.dataPageVersion {
-        case .v1:
-            try pageBuffer.withUnsafeBytes { try compressor.compress($0) }
-            header = PageHeader(type: .dataPage, uncompressedPageSize: try pageSize(pageBuffer.count),
-                                compressedPageSize: try pageSize(compressor.output.count),
-                                dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
-        case .v2:
-            try pageBuffer.withUnsafeBytes { try compressor.compress(UnsafeRawBufferPointer(rebasing: $0[valuesStart...])) }
-            let compressed = options.compression != .uncompressed
-            header = PageHeader(type: .dataPageV2, uncompressedPageSize: try pageSize(levelBuffer.count + pageBuffer.count - valuesStart),
-                                compressedPageSize: try pageSize(levelBuffer.count + compressor.output.count),
-                                dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
-                                                                   definitionLevelsByteLength: Int32(levelBuffer.count),
-                                                                   repetitionLevelsByteLength: 0, isCompressed: compressed))
+        if direct {
+            // Uncompressed PLAIN page: the values go from their buffer straight into the chunk.
+            let valuesSize = pageBuffer.count - valuesStart + plainValues.count
+            switch options.dataPageVersion {
+            case .v1:
+                let size = try pageSize(pageBuffer.count + plainValues.count)
+                header = PageHeader(type: .dataPage, uncompressedPageSize: size, compressedPageSize: size,
+                                    dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
+            case .v2:
+                let size = try pageSize(levelBuffer.count + valuesSize)
+                header = PageHeader(type: .dataPageV2, uncompressedPageSize: size, compressedPageSize: size,
+                                    dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
+                                                                       definitionLevelsByteLength: Int32(levelBuffer.count),
+                                                                       repetitionLevelsByteLength: 0, isCompressed: false))
+            }
+            headerWriter.reset()
+            header.encode(into: &headerWriter)
+            chunkPages.append(contentsOf: headerWriter.bytes)
+            if options.dataPageVersion == .v2 { chunkPages.append(contentsOf: levelBuffer) }
+            chunkPages.append(contentsOf: pageBuffer)  // v1: length-prefixed levels; v2: empty
+            chunkPages.append(contentsOf: plainValues)
+        } else {
+            switch options.dataPageVersion {
+            case .v1:
+                try pageBuffer.withUnsafeBytes { try compressor.compress($0) }
+                header = PageHeader(type: .dataPage, uncompressedPageSize: try pageSize(pageBuffer.count),
+                                    compressedPageSize: try pageSize(compressor.output.count),
+                                    dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
+            case .v2:
+                try pageBuffer.withUnsafeBytes { try compressor.compress(UnsafeRawBufferPointer(rebasing: $0[valuesStart...])) }
+                let compressed = options.compression != .uncompressed
+                header = PageHeader(type: .dataPageV2, uncompressedPageSize: try pageSize(levelBuffer.count + pageBuffer.count - valuesStart),
+                                    compressedPageSize: try pageSize(levelBuffer.count + compressor.output.count),
+                                    dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
+                                                                       definitionLevelsByteLength: Int32(levelBuffer.count),
+                                                                       repetitionLevelsByteLength: 0, isCompressed: compressed))
+            }
+            headerWriter.reset()
+            header.encode(into: &headerWriter)
+            chunkPages.append(contentsOf: headerWriter.bytes)
+            if options.dataPageVersion == .v2 { chunkPages.append(contentsOf: levelBuffer) }
+            chunkPages.append(contentsOf: compressor.output)
         }
-        headerWriter.reset()
-        header.encode(into: &headerWriter)
-        var page = [UInt8]()
-        page.reserveCapacity(headerWriter.bytes.count + levelBuffer.count + compressor.output.count)
-        page.append(contentsOf: headerWriter.bytes)
-        if options.dataPageVersion == .v2 { page.append(contentsOf: levelBuffer) }
-        page.append(contentsOf: compressor.output)
-        chunkPagesBytes += page.count
-        chunkPages.append(page)
         chunkUncompressed += Int64(headerWriter.bytes.count) + Int64(header.uncompressedPageSize)
         chunkValues += Int64(pageRows)
         pageEncodingCounts[encoding, default: 0] += 1
         // Reset the page.
         pageRows = 0
         pageNulls = 0
+        pagePlainBytes = 0
         levels.removeAll()
         boolValues.removeAll()
         plainValues.removeAll(keepingCapacity: true)
@@ -460,6 +500,13 @@ struct ColumnChunkWriter {
         return headerWriter.bytes + compressor.output
     }
 
+    /// Hands the finished chunk's data pages to `body` and empties the buffer (keeping its memory
+    /// for the next row group).
+    mutating func drainPages(_ body: ([UInt8]) throws -> Void) rethrows {
+        try body(chunkPages)
+        chunkPages.removeAll(keepingCapacity: true)
+    }
+
     /// Closes the chunk: flushes the open page, builds the dictionary page, returns the bytes and
     /// metadata, and resets for the next row group.
     mutating func finish() throws -> EncodedColumnChunk {
@@ -477,12 +524,10 @@ struct ColumnChunkWriter {
             if let n = pageEncodingCounts[encoding] { encodingStats.append(PageEncodingStats(pageType: dataPageType, encoding: encoding, count: n)) }
         }
         let result = EncodedColumnChunk(
-            dictionaryPage: dictionaryPage, pages: chunkPages, totalUncompressedSize: chunkUncompressed, numValues: chunkValues,
+            dictionaryPage: dictionaryPage, totalUncompressedSize: chunkUncompressed, numValues: chunkValues,
             encodings: encodings, encodingStats: encodingStats,
             statistics: options.writeStatistics ? stats.thrift(truncateLength: options.statisticsTruncateLength) : nil)
-        // Reset for the next row group.
-        chunkPages = []
-        chunkPagesBytes = 0
+        // Reset for the next row group (the data pages stay until ``drainPages(_:)``).
         chunkUncompressed = 0
         chunkValues = 0
         pageEncodingCounts.removeAll()

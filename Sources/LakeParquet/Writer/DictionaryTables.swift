@@ -5,14 +5,21 @@ import Darwin
 #endif
 
 /// An open-addressing hash table from fixed-width values (by bit pattern, so NaNs and ±0 are
-/// distinct entries as in arrow-rs) to dictionary indices in insertion order.
+/// distinct entries as in arrow-rs) to dictionary indices in insertion order. Each slot holds the
+/// key next to its index so a probe touches one cache line.
 struct FixedDictionary<Key: FixedWidthInteger & UnsignedInteger> {
+    struct Slot {
+        var key: Key
+        /// -1 = empty.
+        var index: Int32
+    }
+
     private(set) var keys: [Key] = []
-    private var slots: [Int32]
+    private var slots: [Slot]
     private var mask: Int
 
     init() {
-        slots = [Int32](repeating: -1, count: 1024)
+        slots = [Slot](repeating: Slot(key: 0, index: -1), count: 1024)
         mask = 1023
         keys.reserveCapacity(512)
     }
@@ -29,11 +36,11 @@ struct FixedDictionary<Key: FixedWidthInteger & UnsignedInteger> {
 
     mutating func removeAll() {
         keys.removeAll(keepingCapacity: true)
-        if slots.count > 1 << 16 {
-            slots = [Int32](repeating: -1, count: 1024)
+        if slots.count > 1 << 20 {
+            slots = [Slot](repeating: Slot(key: 0, index: -1), count: 1024)
             mask = 1023
         } else {
-            for i in slots.indices { slots[i] = -1 }
+            for i in slots.indices { slots[i].index = -1 }
         }
     }
 
@@ -50,26 +57,26 @@ struct FixedDictionary<Key: FixedWidthInteger & UnsignedInteger> {
         var slot = Self.hash(key) & mask
         while true {
             let e = slots[slot]
-            if e < 0 {
+            if e.index < 0 {
                 let index = Int32(keys.count)
-                slots[slot] = index
+                slots[slot] = Slot(key: key, index: index)
                 keys.append(key)
                 if keys.count * 2 > slots.count { grow() }
                 return (UInt32(index), true)
             }
-            if keys[Int(e)] == key { return (UInt32(e), false) }
+            if e.key == key { return (UInt32(e.index), false) }
             slot = (slot + 1) & mask
         }
     }
 
     private mutating func grow() {
         let newCount = slots.count * 2
-        slots = [Int32](repeating: -1, count: newCount)
+        slots = [Slot](repeating: Slot(key: 0, index: -1), count: newCount)
         mask = newCount - 1
         for (i, key) in keys.enumerated() {
             var slot = Self.hash(key) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(i)
+            while slots[slot].index >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Slot(key: key, index: Int32(i))
         }
     }
 }
@@ -98,7 +105,7 @@ struct BytesDictionary {
         offsets.append(0)
         hashes.removeAll(keepingCapacity: true)
         plainSize = 0
-        if slots.count > 1 << 16 {
+        if slots.count > 1 << 20 {
             slots = [Int32](repeating: -1, count: 1024)
             mask = 1023
         } else {

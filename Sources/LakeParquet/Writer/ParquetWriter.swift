@@ -60,8 +60,7 @@ public final class ParquetWriter {
         guard !closed else { throw ParquetError.invalidArgument("the Parquet writer is already closed") }
         try flushRowGroup()
         closed = true
-        var kv = options.keyValueMetadata
-        if kv.isEmpty { kv = [] }
+        let kv = options.keyValueMetadata
         let footer = FileMetaData(
             version: 1, schema: SchemaMapping.schemaElements(for: schema), numRows: totalRows, rowGroups: rowGroups,
             keyValueMetadata: kv.isEmpty ? nil : kv, createdBy: options.createdBy,
@@ -103,14 +102,14 @@ public final class ParquetWriter {
         var totalByteSize: Int64 = 0
         for i in columns.indices {
             let encoded = try columns[i].finish()
-            let writer = columns[i]
+            let physicalType = columns[i].physicalType, name = columns[i].field.name
             let chunkStart = offset
             let dictionaryOffset: Int64? = encoded.dictionaryPage.isEmpty ? nil : chunkStart
             try emit(encoded.dictionaryPage)
             let dataOffset = offset
-            for page in encoded.pages { try emit(page) }
+            try columns[i].drainPages { try emit($0) }
             let meta = ColumnMetaData(
-                type: writer.physicalType, encodings: encoded.encodings, pathInSchema: [writer.field.name], codec: options.compression,
+                type: physicalType, encodings: encoded.encodings, pathInSchema: [name], codec: options.compression,
                 numValues: encoded.numValues, totalUncompressedSize: encoded.totalUncompressedSize,
                 totalCompressedSize: offset - chunkStart, dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset,
                 statistics: encoded.statistics, encodingStats: encoded.encodingStats)
@@ -118,7 +117,7 @@ public final class ParquetWriter {
             chunks.append(ColumnChunk(fileOffset: 0, metaData: meta))
         }
         rowGroups.append(RowGroup(columns: chunks, totalByteSize: totalByteSize, numRows: Int64(rowsInGroup), fileOffset: groupStart,
-                                  totalCompressedSize: offset - groupStart, ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
+                                  totalCompressedSize: offset - groupStart, ordinal: Int16(exactly: rowGroups.count)))
         totalRows += Int64(rowsInGroup)
         rowsInGroup = 0
     }
