@@ -58,7 +58,7 @@ let package = Package(
         // The merge engine: change resolution per key, file pruning, copy-on-write rewrite, Delta commit.
         .target(
             name: "LakeMerge",
-            dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCSV", "DeltaLog", "LakeCDC"],
+            dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCSV", "LakeCodecs", "DeltaLog", "LakeCDC"],
             swiftSettings: swiftSettings
         ),
         // Shared test support: the object-store conformance suite and helpers (used by tests).
