@@ -44,7 +44,7 @@ let package = Package(
         // In-memory column batches: schema, typed buffers, validity, gather/concat/slice, statistics.
         .target(name: "LakeColumnar", swiftSettings: swiftSettings),
         // Parquet writer and reader over column batches.
-        .target(name: "LakeParquet", dependencies: ["LakeColumnar", "LakeCodecs", "LakeObjectStore"], swiftSettings: swiftSettings),
+        .target(name: "LakeParquet", dependencies: ["LakeColumnar", "LakeCodecs", "LakeObjectStore", "CZstd"], swiftSettings: swiftSettings),
         // CSV (RFC 4180 and the AWS DMS dialect) over column batches.
         .target(name: "LakeCSV", dependencies: ["LakeColumnar", "LakeCodecs"], swiftSettings: swiftSettings),
         // The Delta Lake transaction log: actions, replay, commits, checkpoints, vacuum, table API.
@@ -58,7 +58,7 @@ let package = Package(
         // The merge engine: change resolution per key, file pruning, copy-on-write rewrite, Delta commit.
         .target(
             name: "LakeMerge",
-            dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCSV", "DeltaLog", "LakeCDC"],
+            dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCSV", "LakeCodecs", "DeltaLog", "LakeCDC"],
             swiftSettings: swiftSettings
         ),
         // Shared test support: the object-store conformance suite and helpers (used by tests).

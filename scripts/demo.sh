@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 lake="${1:-./demo-lake}"
 bin="${LAKECTL:-.build/debug/lakectl}"
 if [ ! -x "$bin" ]; then
+  scripts/setup.sh --system-only   # the C libraries' Debian packages, if missing
   echo "== building lakectl (swift build --product lakectl)"
   swift build --product lakectl >/dev/null
 fi

@@ -2,7 +2,10 @@
 # Installs what lakectl needs to build and test on a Debian machine with the Swift toolchain:
 # the C libraries' -dev packages (apt) and a Python venv with the pinned reference tools.
 # Idempotent and quick on a second run. Prints the venv path last.
+#   scripts/setup.sh --system-only   only the Debian packages (what building lakectl needs)
 set -euo pipefail
+system_only=false
+[ "${1:-}" = "--system-only" ] && system_only=true
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=${LAKECTL_VENV:-$ROOT/.venv}
@@ -25,6 +28,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v swift >/dev/null 2>&1 || { echo "setup: the Swift toolchain (6.1 or newer) is not on PATH; install it from swift.org" >&2; exit 1; }
+
+$system_only && exit 0
 
 stamp="$VENV/.requirements.sha256"
 want=$(sha256sum tests/python/requirements.txt | cut -d' ' -f1)

@@ -5,9 +5,9 @@
     python Benchmarks/peers/parquet_read_bench.py --lakectl .build-release/release/lakectl \
         [--file orders.parquet] [--rows 2000000] [--compression zstd] [--repeat 3]
 
-Without --file the orders table of parquet_write_bench.py (same folder) is written with pyarrow
-(zstd by default). With --lakectl-writes the file is written by `lakectl debug gen-orders` instead
-when that command exists. Prints one JSON object and a Markdown table row per engine.
+Without --file two files of the same orders table are benchmarked: one written by pyarrow (from
+parquet_write_bench.py in this folder) and one written by `lakectl debug gen-orders` (zstd by
+default). Prints one JSON object per file and a Markdown table row per engine.
 """
 import argparse
 import json
@@ -77,12 +77,26 @@ def main():
     ap.add_argument("--compression", default="zstd")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    path = args.file
-    if not path:
+    files = [args.file] if args.file else []
+    if not files:
         import pyarrow.parquet as pq
-        path = os.path.join(tempfile.gettempdir(), f"orders_{args.rows}_{args.compression}.parquet")
-        if not os.path.exists(path):
-            pq.write_table(orders_table(args.rows), path, compression=args.compression)
+        tmp = tempfile.gettempdir()
+        by_pyarrow = os.path.join(tmp, f"orders_{args.rows}_{args.compression}_pyarrow.parquet")
+        if not os.path.exists(by_pyarrow):
+            pq.write_table(orders_table(args.rows), by_pyarrow, compression=args.compression)
+        files.append(by_pyarrow)
+        by_lakectl = os.path.join(tmp, f"orders_{args.rows}_{args.compression}_lakectl.parquet")
+        gen = subprocess.run([args.lakectl, "debug", "gen-orders", "--rows", str(args.rows), "--out", by_lakectl,
+                              "--compression", args.compression], capture_output=True, text=True)
+        if gen.returncode == 0:
+            files.append(by_lakectl)
+        else:
+            print(f"(lakectl debug gen-orders unavailable: {gen.stderr.strip()})", file=sys.stderr)
+    for path in files:
+        bench(args, path)
+
+
+def bench(args, path):
     results = {
         "file": path,
         "size_mb": round(os.path.getsize(path) / 2**20, 1),
@@ -95,7 +109,7 @@ def main():
     print(json.dumps(results, indent=2))
     for name in ("lakectl", "pyarrow_default_threads", "pyarrow_1_thread"):
         r = results[name]
-        print(f"| {name} | {r['rows']} | {r['seconds']:.3f} s | {r['peak_rss_mb']} MB |")
+        print(f"| {os.path.basename(path)} | {name} | {r['rows']} | {r['seconds']:.3f} s | {r['peak_rss_mb']} MB |")
 
 
 if __name__ == "__main__":

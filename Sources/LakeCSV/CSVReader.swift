@@ -372,62 +372,79 @@ struct CSVParser {
             builders[j].appendNull()
             return
         }
-        var local = scratch
-        scratch = []
-        defer { scratch = local }
-        let ok: Bool = Self.withField(buf, fieldStart[k], fieldEnd[k], fieldFlags[k], quote: dialect.quote, scratch: &local) { t in
-            switch type {
-            case .string:
-                guard isValidUTF8(t) else { return false }
-                builders[j].appendBytes(t)
-            case .int64:
-                guard let v = ValueText.parseInt64(t) else { return false }
-                builders[j].append(v)
-            case .int32:
-                guard let v = ValueText.parseInt64(t), let x = Int32(exactly: v) else { return false }
-                builders[j].append(x)
-            case .int16:
-                guard let v = ValueText.parseInt64(t), let x = Int16(exactly: v) else { return false }
-                builders[j].append(x)
-            case .int8:
-                guard let v = ValueText.parseInt64(t), let x = Int8(exactly: v) else { return false }
-                builders[j].append(x)
-            case .float64:
-                guard let v = ValueText.parseDouble(t) else { return false }
-                builders[j].append(v)
-            case .float32:
-                guard let v = ValueText.parseDouble(t) else { return false }
-                builders[j].append(Float(v))
-            case .boolean:
-                guard let v = ValueText.parseBool(t) else { return false }
-                builders[j].append(v)
-            case .decimal(let p, let s):
-                guard let v = ValueText.parseDecimal(t, precision: p, scale: s) else { return false }
-                builders[j].append(v)
-            case .date:
-                if let v = ValueText.parseDate(t) { builders[j].append(v); return true }
-                // Oracle DATE through DMS: "1994-06-07 00:00:00".
-                guard let ts = ValueText.parseTimestamp(t), !ts.hadZone, ts.micros % 86_400_000_000 == 0,
-                      let days = Int32(exactly: ts.micros / 86_400_000_000) else { return false }
-                builders[j].append(days)
-            case .timestamp(let utc):
-                guard let ts = ValueText.parseTimestamp(t), utc || !ts.hadZone else { return false }
-                builders[j].append(ts.micros)
-            case .binary:
-                scratchBinary.removeAll(keepingCapacity: true)
-                let valid = dialect.binaryEncoding == .hex ? ValueText.parseHex(t, into: &scratchBinary)
-                                                          : ValueText.parseBase64(t, into: &scratchBinary)
-                guard valid else { return false }
-                builders[j].appendBytes(scratchBinary)
+        let ok: Bool
+        if fieldFlags[k] != 2 {
+            ok = convertText(UnsafeBufferPointer(rebasing: buf[fieldStart[k]..<fieldEnd[k]]), column: j)
+        } else {
+            // Doubled quotes: unescape into a buffer taken out of `self` for the call.
+            var local = scratch
+            scratch = []
+            local.removeAll(keepingCapacity: true)
+            var i = fieldStart[k]
+            let e = fieldEnd[k]
+            while i < e {
+                let c = buf[i]
+                local.append(c)
+                i += c == dialect.quote ? 2 : 1
             }
-            return true
+            ok = local.withUnsafeBufferPointer { convertText($0, column: j) }
+            scratch = local
         }
         if !ok {
-            scratch = local
             let text = fieldString(buf, k, limit: 60)
             let field = schema.fields[j]
             throw fail("'\(text)' is not a valid \(SchemaFile.typeName(field.type)) for column '\(field.name)'\(hint(for: field.type))", column: j + 1)
         }
+    }
+
+    /// Converts one unescaped field into column `j`'s builder; false when it is not a valid value.
+    @inline(__always)
+    private mutating func convertText(_ t: UnsafeBufferPointer<UInt8>, column j: Int) -> Bool {
+        switch types[j] {
+        case .string:
+            guard isValidUTF8(t) else { return false }
+            builders[j].appendBytes(t)
+        case .int64:
+            guard let v = ValueText.parseInt64(t) else { return false }
+            builders[j].append(v)
+        case .int32:
+            guard let v = ValueText.parseInt64(t), let x = Int32(exactly: v) else { return false }
+            builders[j].append(x)
+        case .int16:
+            guard let v = ValueText.parseInt64(t), let x = Int16(exactly: v) else { return false }
+            builders[j].append(x)
+        case .int8:
+            guard let v = ValueText.parseInt64(t), let x = Int8(exactly: v) else { return false }
+            builders[j].append(x)
+        case .float64:
+            guard let v = ValueText.parseDouble(t) else { return false }
+            builders[j].append(v)
+        case .float32:
+            guard let v = ValueText.parseDouble(t) else { return false }
+            builders[j].append(Float(v))
+        case .boolean:
+            guard let v = ValueText.parseBool(t) else { return false }
+            builders[j].append(v)
+        case .decimal(let p, let s):
+            guard let v = ValueText.parseDecimal(t, precision: p, scale: s) else { return false }
+            builders[j].append(v)
+        case .date:
+            if let v = ValueText.parseDate(t) { builders[j].append(v); return true }
+            // Oracle DATE through DMS: "1994-06-07 00:00:00".
+            guard let ts = ValueText.parseTimestamp(t), !ts.hadZone, ts.micros % 86_400_000_000 == 0,
+                  let days = Int32(exactly: ts.micros / 86_400_000_000) else { return false }
+            builders[j].append(days)
+        case .timestamp(let utc):
+            guard let ts = ValueText.parseTimestamp(t), utc || !ts.hadZone else { return false }
+            builders[j].append(ts.micros)
+        case .binary:
+            scratchBinary.removeAll(keepingCapacity: true)
+            let valid = dialect.binaryEncoding == .hex ? ValueText.parseHex(t, into: &scratchBinary)
+                                                      : ValueText.parseBase64(t, into: &scratchBinary)
+            guard valid else { return false }
+            builders[j].appendBytes(scratchBinary)
+        }
+        return true
     }
 
     private func hint(for type: DataType) -> String {

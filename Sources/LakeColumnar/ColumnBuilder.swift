@@ -15,7 +15,9 @@ public struct ColumnBuilder: Sendable {
     private var float64s: [Double] = []
     private var int128s: [Int128] = []
     private var bytes = VarBytes()
-    private var validity = Bitmap()
+    /// nil until the first null: columns without nulls never pay for a bitmap.
+    private var validity: Bitmap?
+    private var rowCount = 0
     public private(set) var nullCount = 0
 
     public init(type: DataType, capacity: Int = 0) {
@@ -23,11 +25,11 @@ public struct ColumnBuilder: Sendable {
         reserveCapacity(capacity)
     }
 
-    public var count: Int { validity.count }
+    public var count: Int { rowCount }
 
     public mutating func reserveCapacity(_ n: Int) {
         guard n > 0 else { return }
-        validity.reserveCapacity(n)
+        validity?.reserveCapacity(n)
         switch type.storageKind {
         case .boolean: booleans.reserveCapacity(n)
         case .int8: int8s.reserveCapacity(n)
@@ -53,37 +55,45 @@ public struct ColumnBuilder: Sendable {
         case .int128: int128s.append(0)
         case .bytes: bytes.appendEmpty()
         }
-        validity.append(false)
+        if validity == nil { validity = Bitmap(repeating: true, count: rowCount) }
+        validity?.append(false)
+        rowCount += 1
         nullCount += 1
     }
 
-    @inline(__always) public mutating func append(_ v: Bool) { assert(type.storageKind == .boolean); booleans.append(v); validity.append(true) }
-    @inline(__always) public mutating func append(_ v: Int8) { assert(type.storageKind == .int8); int8s.append(v); validity.append(true) }
-    @inline(__always) public mutating func append(_ v: Int16) { assert(type.storageKind == .int16); int16s.append(v); validity.append(true) }
-    @inline(__always) public mutating func append(_ v: Int32) { assert(type.storageKind == .int32); int32s.append(v); validity.append(true) }
-    @inline(__always) public mutating func append(_ v: Int64) { assert(type.storageKind == .int64); int64s.append(v); validity.append(true) }
-    @inline(__always) public mutating func append(_ v: Float) { assert(type.storageKind == .float32); float32s.append(v); validity.append(true) }
-    @inline(__always) public mutating func append(_ v: Double) { assert(type.storageKind == .float64); float64s.append(v); validity.append(true) }
-    @inline(__always) public mutating func append(_ v: Int128) { assert(type.storageKind == .int128); int128s.append(v); validity.append(true) }
+    /// Records one present value (the bitmap only exists once a null was seen).
+    @inline(__always) private mutating func present() {
+        if validity != nil { validity?.append(true) }
+        rowCount += 1
+    }
+
+    @inline(__always) public mutating func append(_ v: Bool) { assert(type.storageKind == .boolean); booleans.append(v); present() }
+    @inline(__always) public mutating func append(_ v: Int8) { assert(type.storageKind == .int8); int8s.append(v); present() }
+    @inline(__always) public mutating func append(_ v: Int16) { assert(type.storageKind == .int16); int16s.append(v); present() }
+    @inline(__always) public mutating func append(_ v: Int32) { assert(type.storageKind == .int32); int32s.append(v); present() }
+    @inline(__always) public mutating func append(_ v: Int64) { assert(type.storageKind == .int64); int64s.append(v); present() }
+    @inline(__always) public mutating func append(_ v: Float) { assert(type.storageKind == .float32); float32s.append(v); present() }
+    @inline(__always) public mutating func append(_ v: Double) { assert(type.storageKind == .float64); float64s.append(v); present() }
+    @inline(__always) public mutating func append(_ v: Int128) { assert(type.storageKind == .int128); int128s.append(v); present() }
 
     /// Appends a string or binary value from raw bytes.
     @inline(__always) public mutating func appendBytes(_ v: UnsafeBufferPointer<UInt8>) {
         assert(type.storageKind == .bytes)
         bytes.bytes.append(contentsOf: v)
         bytes.offsets.append(bytes.bytes.count)
-        validity.append(true)
+        present()
     }
 
     public mutating func appendBytes(_ v: some Collection<UInt8>) {
         assert(type.storageKind == .bytes)
         bytes.append(v)
-        validity.append(true)
+        present()
     }
 
     public mutating func append(_ v: String) {
         assert(type.storageKind == .bytes)
         bytes.append(v)
-        validity.append(true)
+        present()
     }
 
     /// Appends an integer to any integer-stored type, checking its range.
@@ -137,7 +147,7 @@ public struct ColumnBuilder: Sendable {
     /// Removes the last appended value (used to roll back a partially parsed row).
     public mutating func removeLast() {
         guard count > 0 else { return }
-        let wasNull = !validity[count - 1]
+        let wasNull = validity.map { !$0[count - 1] } ?? false
         switch type.storageKind {
         case .boolean: booleans.removeLast()
         case .int8: int8s.removeLast()
@@ -151,15 +161,18 @@ public struct ColumnBuilder: Sendable {
             bytes.offsets.removeLast()
             bytes.bytes.removeSubrange((bytes.offsets.last ?? 0)...)
         }
-        var bits = validity.bytes
         let n = count - 1
-        if n % 8 == 0 { bits.removeLast() } else { bits[n >> 3] &= UInt8((1 << (n & 7)) - 1) }
-        validity = Bitmap(bytes: bits, count: n)
+        if var bits = validity?.bytes {
+            if n % 8 == 0 { bits.removeLast() } else { bits[n >> 3] &= UInt8((1 << (n & 7)) - 1) }
+            validity = Bitmap(bytes: bits, count: n)
+        }
+        rowCount = n
         if wasNull { nullCount -= 1 }
     }
 
     /// The column built so far; the builder is reset (empty, same type) afterwards.
     public mutating func finish() -> Column {
+        let byteCount = bytes.bytes.count
         let storage: ColumnStorage
         switch type.storageKind {
         case .boolean: storage = .boolean(booleans); booleans = []
@@ -173,8 +186,13 @@ public struct ColumnBuilder: Sendable {
         case .bytes: storage = .bytes(bytes); bytes = VarBytes()
         }
         let column = Column(storage, validity: nullCount == 0 ? nil : validity)
-        validity = Bitmap()
+        let rows = rowCount
+        validity = nil
+        rowCount = 0
         nullCount = 0
+        // The next batch is likely as large: allocate once instead of growing by doubling.
+        reserveCapacity(rows)
+        if type.storageKind == .bytes { bytes.reserveCapacity(values: rows, bytes: byteCount) }
         return column
     }
 }

@@ -115,10 +115,17 @@ public enum ValueText {
     /// Whether `v` has at most `precision` digits.
     public static func fits(_ v: Int128, precision: Int) -> Bool {
         guard precision < 39 else { return true }
-        var limit: Int128 = 1
-        for _ in 0..<precision { limit *= 10 }
+        guard precision >= 0 else { return false }
+        let limit = powersOfTen[precision]
         return v > -limit && v < limit
     }
+
+    /// 10^0 ... 10^38 (10^38 < Int128.max).
+    static let powersOfTen: [Int128] = {
+        var table: [Int128] = [1]
+        for _ in 1...38 { table.append(table[table.count - 1] * 10) }
+        return table
+    }()
 
     /// `v` (with `from` fractional digits) with `to` fractional digits; nil if that loses digits or overflows.
     public static func rescale(_ v: Int128, from: Int, to: Int) -> Int128? {

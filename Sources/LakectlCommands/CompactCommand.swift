@@ -83,6 +83,12 @@ struct Compact: AsyncParsableCommand {
         options.explainKey = explain
         options.targetFileSize = targetFileSize
         options.memoryBudget = try Self.parseBytes(memoryBudget)
+        if isatty(STDERR_FILENO) != 0 {
+            // A one-line progress display on a terminal, cleared before the summary prints.
+            options.progress = { line in
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(line.prefix(100))).utf8))
+            }
+        }
         let fileSchema = try schema.map { path -> ChangeFileSchema in
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read schema file \(path)") }
             return try ChangeFileSchema.parse(Array(data), source: path)
@@ -128,6 +134,7 @@ struct Compact: AsyncParsableCommand {
             } else {
                 continue
             }
+            if options.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             print(json ? Self.jsonLine(summary) : Self.humanText(summary))
         }
     }

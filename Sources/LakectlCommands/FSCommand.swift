@@ -147,11 +147,12 @@ extension Lakectl.FS {
         @Argument(help: "The object's URL (with --recursive, a prefix).") var source: String
         @Argument(help: "The local file or folder.") var destination: String
         @Flag(name: .shortAndLong, help: "Download every object below the prefix.") var recursive = false
+        @Option(help: "Objects larger than this (bytes) are fetched as parallel ranged reads of this size.") var partSize = 8 * 1024 * 1024
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
             let (objectStore, key) = try store.locate(source)
-            let transfer = Transfer(store: objectStore, parallelism: store.effectiveParallelism)
+            let transfer = Transfer(store: objectStore, parallelism: store.effectiveParallelism, partSize: max(1, partSize))
             if recursive {
                 let prefix = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
                 let count = try await transfer.downloadTree(prefix: prefix, localFolder: destination)

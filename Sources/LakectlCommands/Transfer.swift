@@ -67,7 +67,8 @@ struct Transfer: Sendable {
             throw LocalFileError(path: localPath, message: "cannot create the file")
         }
         do {
-            if meta.size <= Int64(multipartThreshold) {
+            // Like s3transfer: objects larger than one part come down as parallel ranged GETs.
+            if meta.size <= Int64(partSize) {
                 try handle.write(contentsOf: try await store.get(key))
             } else {
                 let step = Int64(partSize)

@@ -7,7 +7,7 @@ import Testing
 @Suite struct S3RetryTests {
     static let secret = "SECRET-for-retry-tests"
 
-    func store(_ server: ScriptedHTTPServer, deadline: Double = 5, maxRetries: Int = 10) throws -> S3Store {
+    func store(_ server: ScriptedHTTPServer, deadline: Double = 60, maxRetries: Int = 10) throws -> S3Store {
         var config = try S3Configuration.resolve(.init(accessKeyID: "AKIDRETRY", secretAccessKey: Self.secret,
                                                        endpoint: "http://127.0.0.1:\(server.port)"), environment: [:])
         config.retry = S3RetryPolicy(maxRetries: maxRetries, initialBackoff: 0.01, maxBackoff: 0.1, deadline: deadline)

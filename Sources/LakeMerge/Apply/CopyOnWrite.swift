@@ -49,6 +49,7 @@ struct CopyOnWrite: Sendable {
             while let outcome = try await group.next() {
                 launch()
                 result.filesRead += 1
+                options.progress?("\(io.table.root): rewriting: read \(result.filesRead)/\(candidates.count) table file(s)")
                 result.bytesRead += outcome.file.size
                 for g in outcome.matchedGroups { present[Int(g)] = true }
                 guard let kept = outcome.kept else { continue }

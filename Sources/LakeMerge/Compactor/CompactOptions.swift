@@ -18,6 +18,8 @@ public struct CompactOptions: Sendable {
     /// expands into columns, resolution and rewrite buffers come on top); the rest waits for the
     /// next round of the same run.
     public var memoryBudget: Int64 = 2 << 30
+    /// Called with a short status line as a round progresses (the CLI draws it on a terminal).
+    public var progress: (@Sendable (String) -> Void)?
     /// Times a round is redone after losing a commit race to another writer.
     public var maxRetries = 20
 

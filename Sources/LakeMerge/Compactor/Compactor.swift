@@ -100,7 +100,9 @@ public struct Compactor: Sendable {
             return summary
         }
 
+        options.progress?("\(name): reading \(pending.files.count) change file(s), \(pending.bytes) bytes")
         let changes = try await pending.read(layout.dataSchema, layout.key)
+        options.progress?("\(name): resolving \(changes.count) changes")
         summary.requests += pending.files.count
         summary.changeRows = changes.count
         let resolution = try ChangeResolver.resolve(changes, keyColumns: layout.key)
@@ -157,6 +159,7 @@ public struct Compactor: Sendable {
             "numTargetBytesAdded": String(summary.bytesAdded),
             "numTargetBytesRemoved": String(summary.bytesRemoved),
         ]
+        options.progress?("\(name): committing +\(apply.adds.count) -\(apply.removes.count) files")
         let result = try await tx.commit()
         summary.requests += 1
         summary.version = result.version

@@ -370,6 +370,7 @@ struct ColumnChunkWriter {
         guard pageRows > 0 else { return }
         let dictionaryPage = useDictionary && dictionaryCount > 0
         let encoding: Encoding = dictionaryPage ? .rleDictionary : .plain
+        let direct = options.compression == .uncompressed && !dictionaryPage && physicalType != .boolean
         // Definition levels.
         levelBuffer.removeAll(keepingCapacity: true)
         if field.nullable {
@@ -401,31 +402,54 @@ struct ColumnChunkWriter {
             }
         } else if physicalType == .boolean {
             pageBuffer.append(contentsOf: boolValues.bytes)
-        } else {
+        } else if !direct {
             pageBuffer.append(contentsOf: plainValues)
         }
         let rows = Int32(pageRows)
         var header: PageHeader
-        switch options.dataPageVersion {
-        case .v1:
-            try pageBuffer.withUnsafeBytes { try compressor.compress($0) }
-            header = PageHeader(type: .dataPage, uncompressedPageSize: try pageSize(pageBuffer.count),
-                                compressedPageSize: try pageSize(compressor.output.count),
-                                dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
-        case .v2:
-            try pageBuffer.withUnsafeBytes { try compressor.compress(UnsafeRawBufferPointer(rebasing: $0[valuesStart...])) }
-            let compressed = options.compression != .uncompressed
-            header = PageHeader(type: .dataPageV2, uncompressedPageSize: try pageSize(levelBuffer.count + pageBuffer.count - valuesStart),
-                                compressedPageSize: try pageSize(levelBuffer.count + compressor.output.count),
-                                dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
-                                                                   definitionLevelsByteLength: Int32(levelBuffer.count),
-                                                                   repetitionLevelsByteLength: 0, isCompressed: compressed))
+        if direct {
+            // Uncompressed PLAIN page: the values go from their buffer straight into the chunk.
+            let valuesSize = pageBuffer.count - valuesStart + plainValues.count
+            switch options.dataPageVersion {
+            case .v1:
+                let size = try pageSize(pageBuffer.count + plainValues.count)
+                header = PageHeader(type: .dataPage, uncompressedPageSize: size, compressedPageSize: size,
+                                    dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
+            case .v2:
+                let size = try pageSize(levelBuffer.count + valuesSize)
+                header = PageHeader(type: .dataPageV2, uncompressedPageSize: size, compressedPageSize: size,
+                                    dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
+                                                                       definitionLevelsByteLength: Int32(levelBuffer.count),
+                                                                       repetitionLevelsByteLength: 0, isCompressed: false))
+            }
+            headerWriter.reset()
+            header.encode(into: &headerWriter)
+            chunkPages.append(contentsOf: headerWriter.bytes)
+            if options.dataPageVersion == .v2 { chunkPages.append(contentsOf: levelBuffer) }
+            chunkPages.append(contentsOf: pageBuffer)  // v1: length-prefixed levels; v2: empty
+            chunkPages.append(contentsOf: plainValues)
+        } else {
+            switch options.dataPageVersion {
+            case .v1:
+                try pageBuffer.withUnsafeBytes { try compressor.compress($0) }
+                header = PageHeader(type: .dataPage, uncompressedPageSize: try pageSize(pageBuffer.count),
+                                    compressedPageSize: try pageSize(compressor.output.count),
+                                    dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
+            case .v2:
+                try pageBuffer.withUnsafeBytes { try compressor.compress(UnsafeRawBufferPointer(rebasing: $0[valuesStart...])) }
+                let compressed = options.compression != .uncompressed
+                header = PageHeader(type: .dataPageV2, uncompressedPageSize: try pageSize(levelBuffer.count + pageBuffer.count - valuesStart),
+                                    compressedPageSize: try pageSize(levelBuffer.count + compressor.output.count),
+                                    dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
+                                                                       definitionLevelsByteLength: Int32(levelBuffer.count),
+                                                                       repetitionLevelsByteLength: 0, isCompressed: compressed))
+            }
+            headerWriter.reset()
+            header.encode(into: &headerWriter)
+            chunkPages.append(contentsOf: headerWriter.bytes)
+            if options.dataPageVersion == .v2 { chunkPages.append(contentsOf: levelBuffer) }
+            chunkPages.append(contentsOf: compressor.output)
         }
-        headerWriter.reset()
-        header.encode(into: &headerWriter)
-        chunkPages.append(contentsOf: headerWriter.bytes)
-        if options.dataPageVersion == .v2 { chunkPages.append(contentsOf: levelBuffer) }
-        chunkPages.append(contentsOf: compressor.output)
         chunkUncompressed += Int64(headerWriter.bytes.count) + Int64(header.uncompressedPageSize)
         chunkValues += Int64(pageRows)
         pageEncodingCounts[encoding, default: 0] += 1
