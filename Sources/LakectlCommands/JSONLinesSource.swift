@@ -24,7 +24,7 @@ struct JSONLinesBatchSource: TableBatchSource {
 
     mutating func next() throws -> ColumnBatch? {
         guard position < data.endIndex else { return nil }
-        var builders = schema.fields.map { ColumnValueBuilder(type: $0.type) }
+        var builders = schema.fields.map { ColumnBuilder(type: $0.type) }
         var rows = 0
         while rows < batchRows, position < data.endIndex {
             let end = data[position...].firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
@@ -53,7 +53,7 @@ struct JSONLinesBatchSource: TableBatchSource {
             rows += 1
         }
         if rows == 0 { return nil }
-        return ColumnBatch(schema: schema, columns: builders.map { $0.finish() }, rowCount: rows)
+        return ColumnBatch(schema: schema, columns: builders.indices.map { builders[$0].finish() }, rowCount: rows)
     }
 }
 
@@ -62,59 +62,27 @@ struct ValueParseError: Error {
     init(_ message: String) { self.message = message }
 }
 
-/// Accumulates one column's values from loosely typed (JSON) values. One typed array per storage
-/// kind (only the column's is used) so appends mutate in place.
-struct ColumnValueBuilder {
-    let type: DataType
-    private var bools: [Bool] = []
-    private var i8: [Int8] = []
-    private var i16: [Int16] = []
-    private var i32: [Int32] = []
-    private var i64: [Int64] = []
-    private var f32: [Float] = []
-    private var f64: [Double] = []
-    private var i128: [Int128] = []
-    private var bytes = VarBytes()
-    private var validity = Bitmap()
-    private var hasNull = false
-
-    init(type: DataType) { self.type = type }
-
-    mutating func appendNull() {
-        hasNull = true
-        validity.append(false)
-        switch type.storageKind {
-        case .boolean: bools.append(false)
-        case .int8: i8.append(0)
-        case .int16: i16.append(0)
-        case .int32: i32.append(0)
-        case .int64: i64.append(0)
-        case .float32: f32.append(0)
-        case .float64: f64.append(0)
-        case .int128: i128.append(0)
-        case .bytes: bytes.appendEmpty()
-        }
-    }
-
+/// Appends loosely typed (JSON) values to LakeColumnar's typed column builder.
+extension ColumnBuilder {
     mutating func append(_ value: FlatJSONValue) throws {
         switch type {
         case .boolean:
             guard case .bool(let b) = value else { throw ValueParseError("expected true or false, got \(value)") }
-            bools.append(b)
-        case .int8: i8.append(Int8(try Self.integer(value, Int64(Int8.min)...Int64(Int8.max))))
-        case .int16: i16.append(Int16(try Self.integer(value, Int64(Int16.min)...Int64(Int16.max))))
-        case .int32: i32.append(Int32(try Self.integer(value, Int64(Int32.min)...Int64(Int32.max))))
+            append(b)
+        case .int8: append(Int8(try Self.integer(value, Int64(Int8.min)...Int64(Int8.max))))
+        case .int16: append(Int16(try Self.integer(value, Int64(Int16.min)...Int64(Int16.max))))
+        case .int32: append(Int32(try Self.integer(value, Int64(Int32.min)...Int64(Int32.max))))
         case .date:
             guard case .string(let s) = value, let d = TextValues.parseDate(s) else { throw ValueParseError("expected a date YYYY-MM-DD, got \(value)") }
-            i32.append(d)
-        case .int64: i64.append(try Self.integer(value, Int64.min...Int64.max))
+            append(d)
+        case .int64: append(try Self.integer(value, Int64.min...Int64.max))
         case .timestamp(let utc):
             guard case .string(let s) = value, let t = TextValues.parseTimestamp(s, utc: utc) else {
                 throw ValueParseError("expected an ISO 8601 timestamp, got \(value)")
             }
-            i64.append(t)
-        case .float32: f32.append(Float(try Self.double(value)))
-        case .float64: f64.append(try Self.double(value))
+            append(t)
+        case .float32: append(Float(try Self.double(value)))
+        case .float64: append(try Self.double(value))
         case .decimal(let p, let s):
             let text: String
             switch value {
@@ -124,31 +92,14 @@ struct ColumnValueBuilder {
             guard let x = TextValues.parseDecimal(text, precision: p, scale: s) else {
                 throw ValueParseError("\(text) is not a decimal(\(p),\(s))")
             }
-            i128.append(x)
+            append(x)
         case .string:
             guard case .string(let s) = value else { throw ValueParseError("expected a string, got \(value)") }
-            bytes.append(s)
+            append(s)
         case .binary:
             guard case .string(let s) = value, let d = Data(base64Encoded: s) else { throw ValueParseError("expected base64 binary, got \(value)") }
-            bytes.append(d)
+            appendBytes(d)
         }
-        validity.append(true)
-    }
-
-    func finish() -> Column {
-        let storage: ColumnStorage
-        switch type.storageKind {
-        case .boolean: storage = .boolean(bools)
-        case .int8: storage = .int8(i8)
-        case .int16: storage = .int16(i16)
-        case .int32: storage = .int32(i32)
-        case .int64: storage = .int64(i64)
-        case .float32: storage = .float32(f32)
-        case .float64: storage = .float64(f64)
-        case .int128: storage = .int128(i128)
-        case .bytes: storage = .bytes(bytes)
-        }
-        return Column(storage, validity: hasNull ? validity : nil)
     }
 
     private static func integer(_ value: FlatJSONValue, _ range: ClosedRange<Int64>) throws -> Int64 {

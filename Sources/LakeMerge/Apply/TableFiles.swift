@@ -51,7 +51,7 @@ struct TableFiles: Sendable {
     /// A column repeating one partition value (its log text parsed to the column's type).
     static func constant(_ text: String?, type: DataType, count: Int, context: String) throws -> Column {
         guard let text else { return .nulls(type, count: count) }
-        var builder = TypedColumnBuilder(type: type, capacity: count)
+        var builder = ColumnBuilder(type: type, capacity: count)
         var bytes = Array(text.utf8)
         if case .binary = type {
             // Partition values of binary columns are the raw bytes, not hex.

@@ -34,11 +34,11 @@ struct DMSFileReader {
 
     func read(text: [UInt8], source: String) throws -> Part {
         var records = DMSCSVRecords(text: text)
-        var builders = tableSchema.fields.map { TypedColumnBuilder(type: $0.type) }
+        var builders = tableSchema.fields.map { ColumnBuilder(type: $0.type) }
         let beforeCount = fileSchema?.before.count ?? 0
-        var beforeBuilders = (0..<beforeCount).map { i -> TypedColumnBuilder in
+        var beforeBuilders = (0..<beforeCount).map { i -> ColumnBuilder in
             let keyType = tableSchema.index(of: keyColumns.indices.contains(i) ? keyColumns[i] : "").map { tableSchema.fields[$0].type } ?? .string
-            return TypedColumnBuilder(type: keyType)
+            return ColumnBuilder(type: keyType)
         }
         var ops: [ChangeOp] = []
         var sequence: [Int128] = []
@@ -115,7 +115,7 @@ struct DMSFileReader {
             commitTime.append(time)
         }
         // A non-delete row must carry every non-nullable column (a delete needs only the key).
-        let batch = ColumnBatch(schema: tableSchema, columns: builders.map { $0.finish() }, rowCount: ops.count)
+        let batch = ColumnBatch(schema: tableSchema, columns: builders.indices.map { builders[$0].finish() }, rowCount: ops.count)
         for key in keyColumns {
             guard let c = tableSchema.index(of: key) else { throw MergeError.missingKeyColumn(key, context: source) }
             if !ops.isEmpty, !dataSeen[c], roles?.contains(.data(c)) != true {
@@ -126,7 +126,7 @@ struct DMSFileReader {
             }
         }
         return Part(rows: batch, ops: ops, sequence: sequence, commitTime: commitTime,
-                    beforeKeys: beforeCount > 0 ? beforeBuilders.map { $0.finish() } : nil)
+                    beforeKeys: beforeCount > 0 ? beforeBuilders.indices.map { beforeBuilders[$0].finish() } : nil)
     }
 
     /// If the current record is a header, a function that maps it to roles.

@@ -266,7 +266,7 @@ public struct DMSSource: ChangeSource {
         if from == to || (from.storageKind == to.storageKind && !(from == .string && to == .binary)) {
             return column
         }
-        var builder = TypedColumnBuilder(type: to, capacity: column.count)
+        var builder = ColumnBuilder(type: to, capacity: column.count)
         for row in 0..<column.count {
             if column.isNull(row) { builder.appendNull(); continue }
             let text = column.displayText(at: row, type: from)
