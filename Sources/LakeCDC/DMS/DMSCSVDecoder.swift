@@ -202,7 +202,7 @@ struct DMSCSVDecoder {
     }
 
     private func mismatch(_ column: String, _ type: DataType, _ value: String) -> IngestError {
-        IngestError(.badInput, "type mismatch in column \(column): \"\(value.prefix(60))\" is not a valid \(TypeNames.name(of: type))")
+        IngestError(.badInput, "type mismatch in column \(column): \"\(value.prefix(60))\" is not a valid \(SchemaFile.typeName(type))")
     }
 
     /// Typed parse of a CSV field's text into the builder.

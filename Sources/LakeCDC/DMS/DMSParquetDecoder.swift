@@ -96,7 +96,7 @@ struct DMSParquetDecoder {
             let b = table.builder(at: binding[slot])
             if !Self.append(batch.columns[ci], row, to: b) {
                 table.abandonRow()
-                throw IngestError(.badInput, "type mismatch in column \(dataFields[slot].name): \(batch.schema.fields[ci].type) values do not fit a \(TypeNames.name(of: b.type)) column")
+                throw IngestError(.badInput, "type mismatch in column \(dataFields[slot].name): \(batch.schema.fields[ci].type) values do not fit a \(SchemaFile.typeName(b.type)) column")
             }
         }
         for k in table.key {

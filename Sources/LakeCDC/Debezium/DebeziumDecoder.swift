@@ -413,6 +413,6 @@ struct DebeziumDecoder {
         var text = String(decoding: v.raw(t), as: UTF8.self)
         if v.tokens[t].kind == .string { text = "\"\(text)\"" }
         if text.count > 60 { text = String(text.prefix(57)) + "..." }
-        return IngestError(.badInput, "type mismatch in column \(column): \(text) is not a valid \(decoding.label) for a \(TypeNames.name(of: type)) column")
+        return IngestError(.badInput, "type mismatch in column \(column): \(text) is not a valid \(decoding.label) for a \(SchemaFile.typeName(type)) column")
     }
 }

@@ -71,7 +71,7 @@ public struct ChangeSchema: Sendable, Hashable {
     /// The JSON object form.
     public var jsonObject: [String: Any] {
         var o: [String: Any] = [
-            "columns": columns.map { ["name": $0.name, "type": TypeNames.name(of: $0.type), "nullable": $0.nullable] as [String: Any] },
+            "columns": columns.map { ["name": $0.name, "type": SchemaFile.typeName($0.type), "nullable": $0.nullable] as [String: Any] },
             "key": key,
         ]
         if let op { o["op"] = op }

@@ -42,7 +42,7 @@ public enum SchemaEvolution {
                     continue
                 }
                 throw IngestError(.incompatibleSchema,
-                                  "table \(table): column \(f.name) changed type from \(TypeNames.name(of: old)) to \(TypeNames.name(of: f.type)), which is not a widening; write to a new table or rewrite the column")
+                                  "table \(table): column \(f.name) changed type from \(SchemaFile.typeName(old)) to \(SchemaFile.typeName(f.type)), which is not a widening; write to a new table or rewrite the column")
             } else {
                 guard f.nullable else {
                     throw IngestError(.incompatibleSchema,

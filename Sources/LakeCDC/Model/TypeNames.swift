@@ -1,26 +1,10 @@
 import LakeColumnar
 
-/// Delta-style type names (`long`, `decimal(10,2)`, ...) with the usual SQL aliases: the type
-/// vocabulary of the `--schema` file and of the change log.
+/// Type names of `lakectl ingest --schema` files and of the change log. Names are written with
+/// LakeColumnar's ``SchemaFile/typeName(_:)``; parsing stays here because ingest accepts aliases
+/// that differ from ``SchemaFile/parseType(_:)`` (`int8` is a 1-byte int, bare `decimal` is
+/// decimal(38,18), `varchar(max)`) and the CLI must keep accepting them.
 public enum TypeNames {
-    /// The Delta name of a type.
-    public static func name(of type: DataType) -> String {
-        switch type {
-        case .boolean: "boolean"
-        case .int8: "byte"
-        case .int16: "short"
-        case .int32: "integer"
-        case .int64: "long"
-        case .float32: "float"
-        case .float64: "double"
-        case .decimal(let p, let s): "decimal(\(p),\(s))"
-        case .string: "string"
-        case .binary: "binary"
-        case .date: "date"
-        case .timestamp(let utc): utc ? "timestamp" : "timestamp_ntz"
-        }
-    }
-
     /// Parses a type name (case-insensitive, aliases accepted); nil when unknown.
     public static func parse(_ text: String) -> DataType? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
