@@ -95,7 +95,6 @@ struct Transfer: Sendable {
                     }
                 }
             }
-            try handle.synchronize()
             try handle.close()
             guard rename(staging, localPath) == 0 else {
                 throw LocalFileError(path: localPath, message: String(cString: strerror(errno)))
