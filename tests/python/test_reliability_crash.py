@@ -158,9 +158,6 @@ def test_local_store_write_killed_never_visible(lakectl_bin, tmp_path):
     record("crash-local-store", **outcomes)
 
 
-@pytest.mark.xfail(strict=True, reason="known ingest bug: a DMS CSV row whose commit time equals the last committed "
-                   "row's (in an earlier file/run) gets position (time, 0) and is dropped as already committed; "
-                   "the position should include the file and row (issue 5.2)")
 def test_dms_csv_equal_commit_time_across_files(lakectl_bin, tmp_path):
     schema = tmp_path / "schema.json"
     write_schema(schema, plain=True)
@@ -177,6 +174,13 @@ def test_dms_csv_equal_commit_time_across_files(lakectl_bin, tmp_path):
     lines = files[1].read_text().splitlines()
     lines[0] = ",".join([lines[0].split(",")[0], last_ts] + lines[0].split(",")[2:])
     files[1].write_text("\n".join(lines) + "\n")
+    for f in files:
+        proc = subprocess.run([lakectl_bin, "ingest", str(lake), "--format", "dms-csv", "--schema", str(schema),
+                               "--table", TABLE, str(f)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    rows, _ = _committed_seqs(lake)
+    assert rows == 6
+    # replaying both files lands nothing twice
     for f in files:
         proc = subprocess.run([lakectl_bin, "ingest", str(lake), "--format", "dms-csv", "--schema", str(schema),
                                "--table", TABLE, str(f)], capture_output=True, text=True)

@@ -8,6 +8,10 @@ struct DMSCSVDecoder {
     let table: TableID
     let schema: ChangeSchema?
     let input: String
+    /// The input file's identity (`<base name>:<size>`), nil for standard input; and the line the
+    /// record being decoded starts on (its row number for positions), set by the caller.
+    var inputFile: String?
+    var row = 0
     /// Column names of the file, in order (from the header or the schema).
     private var names: [String]?
     private var opIndex = 0
@@ -142,10 +146,11 @@ struct DMSCSVDecoder {
             throw IngestError(.badInput, "commit timestamp \"\(text(b, tsIndex))\" is not yyyy-MM-dd HH:mm:ss[.ffffff]")
         }
         // Position: the DMS change sequence when the schema names one (35 digits: 16 of time, 19
-        // of a counter); rows without it (full load) sort first by commit time; otherwise commit
-        // time. Then order among equal positions.
-        var key = (UInt64(bitPattern: ts), UInt64(0), UInt64(0))
+        // of a counter); rows without it (full load) sort first by commit time. Then order among
+        // equal positions. Without a sequence column: commit time, then file and row.
+        let seq: ChangeSeq
         if let si = seqIndex {
+            var key = (UInt64(bitPattern: ts), UInt64(0), UInt64(0))
             let f = fields[si]
             let raw = UnsafeBufferPointer(rebasing: b[f.start..<f.end])
             if raw.isEmpty {
@@ -155,10 +160,13 @@ struct DMSCSVDecoder {
             } else {
                 throw IngestError(.badInput, "sequence column \(names[si]): \"\(text(b, si))\" is not a DMS change sequence (up to 35 digits)")
             }
+            if key == table.runKey { table.runCount &+= 1 } else { table.runKey = key; table.runCount = 0 }
+            seq = ChangeSeq(major: key.0, minor: key.1, index: table.runCount)
+            if let hw = table.highWater, seq <= hw { return (end, .skipped) }
+        } else {
+            guard let s = table.filePosition(commitTs: ts, file: inputFile, row: row) else { return (end, .skipped) }
+            seq = s
         }
-        if key == table.runKey { table.runCount &+= 1 } else { table.runKey = key; table.runCount = 0 }
-        let seq = ChangeSeq(major: key.0, minor: key.1, index: table.runCount)
-        if let hw = table.highWater, seq <= hw { return (end, .skipped) }
         for (i, f) in fields.enumerated() {
             let slot = dataSlot[i]
             if slot < 0 { continue }

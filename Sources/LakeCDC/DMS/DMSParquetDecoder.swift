@@ -6,6 +6,8 @@ import LakeColumnar
 struct DMSParquetDecoder {
     let table: TableID
     let schema: ChangeSchema?
+    /// The input file's identity (`<base name>:<size>`) for positions.
+    var inputFile: String?
     private var batch: ColumnBatch?
     private var opIndex = 0
     private var tsIndex = 1
@@ -56,7 +58,8 @@ struct DMSParquetDecoder {
         batch = b
     }
 
-    mutating func decode(row: Int, registry: TableRegistry) throws -> DecodeOutcome {
+    /// Decodes `row` of the batch, which is row `rowNumber` (1-based) of the file.
+    mutating func decode(row: Int, rowNumber: Int, registry: TableRegistry) throws -> DecodeOutcome {
         guard let batch else { return .noEvent }
         guard let table = registry.table(self.table) else { return .needsTable(self.table) }
         if boundTable != ObjectIdentifier(table) || boundVersion != table.schemaVersion {
@@ -88,10 +91,7 @@ struct DMSParquetDecoder {
         guard let ts else {
             throw IngestError(.badInput, "the commit timestamp column \(batch.schema.fields[tsIndex].name) has no valid value")
         }
-        let key = (UInt64(bitPattern: ts), UInt64(0), UInt64(0))
-        if key == table.runKey { table.runCount &+= 1 } else { table.runKey = key; table.runCount = 0 }
-        let seq = ChangeSeq(major: key.0, minor: 0, index: table.runCount)
-        if let hw = table.highWater, seq <= hw { return .skipped }
+        guard let seq = table.filePosition(commitTs: ts, file: inputFile, row: rowNumber) else { return .skipped }
         for (slot, ci) in dataColumns.enumerated() {
             let b = table.builder(at: binding[slot])
             if !Self.append(batch.columns[ci], row, to: b) {

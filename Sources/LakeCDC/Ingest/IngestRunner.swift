@@ -137,6 +137,7 @@ public final class IngestRunner {
             if options.format == .dmsCSV {
                 dms = try DMSCSVDecoder(table: options.table ?? DMSCSVDecoder.tableFromPath(path), schema: options.schema,
                                         key: options.key, input: reader.name)
+                dms?.inputFile = reader.isStream ? nil : Self.fileIdentity(path)
             }
             try await consume(reader, fileOrdinal: i + 1)
             if TerminationSignals.requested { summary.stoppedBySignal = true; break }
@@ -261,6 +262,7 @@ public final class IngestRunner {
             let eventStart = cursor
             let result: (Int, DecodeOutcome)
             do {
+                dms?.row = eventLine
                 result = try buf.withUnsafeBufferPointer { b in
                     if var dms { defer { self.dms = dms }; return try dms.decode(b, from: eventStart, atEOF: atEOF, registry: writer.registry) }
                     return try debezium.decode(b, from: eventStart, registry: writer.registry)
@@ -327,6 +329,7 @@ public final class IngestRunner {
         inputName = path
         var decoder = try DMSParquetDecoder(table: options.table ?? DMSCSVDecoder.tableFromPath(path), schema: options.schema,
                                             input: path)
+        decoder.inputFile = Self.fileIdentity(path)
         let reader: ParquetReader
         do { reader = try await ParquetReader.open(path: path) } catch {
             throw IngestError(.badInput, "\(error)", input: path)
@@ -341,7 +344,7 @@ public final class IngestRunner {
                 let rowNumber = rowBase + row + 1
                 let outcome: DecodeOutcome
                 do {
-                    outcome = try decoder.decode(row: row, registry: writer.registry)
+                    outcome = try decoder.decode(row: row, rowNumber: rowNumber, registry: writer.registry)
                 } catch var e as IngestError {
                     e.input = path
                     e.line = rowNumber
@@ -382,6 +385,14 @@ public final class IngestRunner {
             }
             rowBase += batch.rowCount
         }
+    }
+
+    /// A file input's identity in positions and the change log: `<base name>:<size in bytes>`, so
+    /// the same file ingested again (from any folder) is recognised and a new file is not.
+    static func fileIdentity(_ path: String) -> String? {
+        guard path != "-", let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber else { return nil }
+        let base = path.split(separator: "/").last.map(String.init) ?? path
+        return "\(base):\(size.int64Value)"
     }
 
     private func flushDue() async throws {

@@ -44,6 +44,15 @@ public struct ChangeLogEntry: Sendable, Hashable {
     /// ISO-8601 commit time and the writer's identity.
     public var committedAt: String
     public var writer: String
+    /// File inputs (DMS CSV/Parquet): every input file committed so far for the table, by identity
+    /// (`<base name>:<size>`), with the last committed row number of it (cumulative over entries).
+    /// nil when the table's changes came from a stream.
+    public var inputFiles: [String: Int]?
+    /// File inputs: how many file rows the table has accepted so far (the `M` of the next one's `_seq`).
+    public var fileRows: UInt64?
+    /// File inputs over a change log written before `inputFiles` existed: the position it had
+    /// reached; file rows at or below it are taken as committed (the old rule).
+    public var legacyFloor: ChangeSeq?
 
     public init(number: UInt64, table: TableID, files: [ChangeFile], schema: ChangeSchema, rows: Int,
                 firstSeq: ChangeSeq?, lastSeq: ChangeSeq?, position: ChangeSeq?, truncate: Bool,
@@ -61,6 +70,15 @@ public struct ChangeLogEntry: Sendable, Hashable {
         self.line = line
         self.committedAt = committedAt
         self.writer = writer
+    }
+
+    /// Adds the file-input state (see `inputFiles`).
+    func withFileState(_ files: [String: Int]?, rows: UInt64?, legacyFloor: ChangeSeq?) -> ChangeLogEntry {
+        var e = self
+        e.inputFiles = files
+        e.fileRows = rows
+        e.legacyFloor = legacyFloor
+        return e
     }
 
     /// The entry's JSON (keys sorted, so equal entries give equal bytes).
@@ -81,6 +99,9 @@ public struct ChangeLogEntry: Sendable, Hashable {
         if let position { o["position"] = position.description }
         if let input { o["input"] = input }
         if let line { o["line"] = line }
+        if let inputFiles { o["inputFiles"] = inputFiles }
+        if let fileRows { o["fileRows"] = fileRows }
+        if let legacyFloor { o["legacyFloor"] = legacyFloor.description }
         let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data()
         return Array(data)
     }
@@ -104,11 +125,27 @@ public struct ChangeLogEntry: Sendable, Hashable {
             guard let s = ChangeSeq(text) else { throw bad("\(k) \(text) is not a position") }
             return s
         }
-        return ChangeLogEntry(number: number, table: TableID(schema: s, table: n), files: files, schema: schema,
+        var files_: [String: Int]?
+        if let raw = o["inputFiles"] {
+            guard let m = raw as? [String: Any] else { throw bad("inputFiles is not an object") }
+            var out: [String: Int] = [:]
+            for (k, v) in m {
+                guard let n = (v as? NSNumber)?.intValue, n >= 0 else { throw bad("inputFiles[\(k)] is not a row number") }
+                out[k] = n
+            }
+            files_ = out
+        }
+        var fileRows: UInt64?
+        if let raw = o["fileRows"] {
+            guard let n = (raw as? NSNumber)?.uint64Value else { throw bad("fileRows is not a count") }
+            fileRows = n
+        }
+        let entry = ChangeLogEntry(number: number, table: TableID(schema: s, table: n), files: files, schema: schema,
                               rows: (o["rows"] as? Int) ?? 0, firstSeq: try seq("firstSeq"), lastSeq: try seq("lastSeq"),
                               position: try seq("position"), truncate: (o["truncate"] as? Bool) ?? false,
                               input: o["input"] as? String, line: o["line"] as? Int,
                               committedAt: (o["committedAt"] as? String) ?? "", writer: (o["writer"] as? String) ?? "")
+        return entry.withFileState(files_, rows: fileRows, legacyFloor: try seq("legacyFloor"))
     }
 }
 

@@ -65,6 +65,12 @@ final class ChangeWriter {
         let t = TableBuffer(id: id, fields: fields, key: tableKey, state: state)
         t.committedSeq = last?.position
         t.highWater = last?.position
+        if let last {
+            t.committedInputFiles = last.inputFiles
+            t.fileRows = last.fileRows ?? 0
+            // A log from before file identities: its position is all we know of what files landed.
+            t.legacyFloor = last.inputFiles == nil ? last.position : last.legacyFloor
+        }
         t.committedFields = last.map { $0.schema.dataColumns }
         registry.add(t)
         return t
@@ -123,7 +129,12 @@ final class ChangeWriter {
             schema: t.changeSchema, rows: taken.batch.rowCount, firstSeq: taken.firstSeq, lastSeq: taken.lastSeq,
             position: position, truncate: false, input: t.lastInput?.name, line: t.lastInput?.line,
             committedAt: Self.isoNow(), writer: options.writerName)
+            .withFileState(t.fileStateForCommit, rows: t.fileStateForCommit == nil ? nil : t.fileRows, legacyFloor: t.fileStateForCommit == nil ? nil : t.legacyFloor)
         try await commit(t, entry)
+        if entry.inputFiles != nil {
+            t.committedInputFiles = entry.inputFiles
+            t.pendingInputFiles = [:]
+        }
         if case .int64(let ts) = taken.batch.columns[1].storage, let m = ts.max() { lastCommitTs = max(lastCommitTs ?? m, m) }
         rowsCommitted += taken.batch.rowCount
         bytesWritten += bytes.count
@@ -143,6 +154,7 @@ final class ChangeWriter {
                                    firstSeq: nil, lastSeq: nil, position: seq, truncate: true,
                                    input: t.lastInput?.name, line: t.lastInput?.line,
                                    committedAt: Self.isoNow(), writer: options.writerName)
+            .withFileState(t.fileStateForCommit, rows: t.fileStateForCommit == nil ? nil : t.fileRows, legacyFloor: t.fileStateForCommit == nil ? nil : t.legacyFloor)
         t.highWater = seq
         try await commit(t, entry)
         onCommit?(t, entry)

@@ -31,6 +31,14 @@ final class TableBuffer {
     /// For the `_seq` index: the last (major, minor, row) seen and how many events had it.
     var runKey: (UInt64, UInt64, UInt64) = (.max, .max, .max)
     var runCount: UInt32 = 0
+    /// File inputs: the committed files (identity → last committed row number), the rows of the
+    /// current batch (same form), the rows accepted so far, and the old-rule floor (see ChangeLogEntry).
+    var committedInputFiles: [String: Int]?
+    var pendingInputFiles: [String: Int] = [:]
+    var fileRows: UInt64 = 0
+    var legacyFloor: ChangeSeq?
+    /// The file row being decoded (set by `filePosition`, recorded by `closeRow`).
+    private var openFileRow: (file: String, row: Int)?
     /// The spool block holding the first buffered event (nil when not spooling or empty).
     var firstSpoolBlock: Int64?
     /// Input position of the last buffered event, recorded in the change log.
@@ -86,10 +94,38 @@ final class TableBuffer {
         commitTs.append(ts)
         seqs.append(seq)
         highWater = seq
+        if let (file, row) = openFileRow {
+            pendingInputFiles[file] = row
+            fileRows &+= 1
+            openFileRow = nil
+        }
+    }
+
+    /// The position of a row of a DMS change file without a change sequence; nil when the row is
+    /// already committed (skip it).
+    ///
+    /// With a file identity (`<base name>:<size>`) and row number: `(commit time, rows accepted
+    /// before + 1, 0)`, and "committed" means the change log lists that file at or past the row, so
+    /// a new file whose rows have commit times at or before committed ones still lands, and
+    /// re-ingesting the same file lands nothing twice. Without one (standard input): the old rule,
+    /// `(commit time, 0, index among equal times)`, dropped when at or below the high-water mark.
+    func filePosition(commitTs ts: Int64, file: String?, row: Int) -> ChangeSeq? {
+        let key = (UInt64(bitPattern: ts), UInt64(0), UInt64(0))
+        if key == runKey { runCount &+= 1 } else { runKey = key; runCount = 0 }
+        let streamSeq = ChangeSeq(major: key.0, minor: 0, index: runCount)
+        guard let file else {
+            if let hw = highWater, streamSeq <= hw { return nil }
+            return streamSeq
+        }
+        if let floor = legacyFloor, streamSeq <= floor { return nil }
+        if let done = pendingInputFiles[file] ?? committedInputFiles?[file], row <= done { return nil }
+        openFileRow = (file, row)
+        return ChangeSeq(major: key.0, minor: fileRows &+ 1, index: 0)
     }
 
     /// Drops the values a failed row had appended.
     func abandonRow() {
+        openFileRow = nil
         let n = ops.count
         for b in builders where b.count > n { b.removeLast() }
     }
@@ -128,5 +164,13 @@ final class TableBuffer {
         commitTs = []
         seqs = []
         return (batch, first, last, firstTs)
+    }
+}
+
+extension TableBuffer {
+    /// The `inputFiles` of the next entry: committed plus this batch's files (nil for stream tables).
+    var fileStateForCommit: [String: Int]? {
+        if committedInputFiles == nil && pendingInputFiles.isEmpty { return nil }
+        return (committedInputFiles ?? [:]).merging(pendingInputFiles) { max($0, $1) }
     }
 }
