@@ -146,17 +146,6 @@ extension FlatJSONValue: CustomStringConvertible {
 
 /// Parsing and formatting of the text forms of dates, timestamps and decimals.
 enum TextValues {
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
     static func daysInMonth(_ y: Int, _ m: Int) -> Int {
@@ -183,7 +172,7 @@ enum TextValues {
 
     static func parseDate(_ s: String) -> Int32? {
         guard let (y, m, d) = parseDateParts(Substring(s)) else { return nil }
-        return Int32(exactly: daysFromCivil(year: y, month: m, day: d))
+        return Int32(exactly: ValueText.daysFromCivil(year: y, month: m, day: d))
     }
 
     /// Parses `YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]][Z|±HH:MM]` into microseconds since the epoch.
@@ -192,7 +181,7 @@ enum TextValues {
         guard let sep = s.firstIndex(where: { $0 == "T" || $0 == " " || $0 == "t" }) else {
             // A bare date is midnight.
             guard let (y, m, d) = parseDateParts(Substring(s)) else { return nil }
-            return Int64(daysFromCivil(year: y, month: m, day: d)) * 86_400_000_000
+            return Int64(ValueText.daysFromCivil(year: y, month: m, day: d)) * 86_400_000_000
         }
         guard let (y, m, d) = parseDateParts(s[s.startIndex..<sep]) else { return nil }
         var rest = s[s.index(after: sep)...]
@@ -223,7 +212,7 @@ enum TextValues {
                 micros = f
             }
         }
-        let days = Int64(daysFromCivil(year: y, month: m, day: d))
+        let days = Int64(ValueText.daysFromCivil(year: y, month: m, day: d))
         let seconds = days * 86_400 + Int64(hh * 3600 + mm * 60 + ss) - Int64(offsetSeconds)
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
         guard !overflow else { return nil }

@@ -66,7 +66,7 @@ import Testing
         var out: [UInt8] = []
         TypedText.appendDecimal(-5, scale: 3, &out)
         #expect(String(decoding: out, as: UTF8.self) == "-0.005")
-        #expect(TypedText.civilFromDays(TypedText.daysFromCivil(2000, 2, 29)) == (2000, 2, 29))
+        #expect(ValueText.civilFromDays(ValueText.daysFromCivil(year: 2000, month: 2, day: 29)) == (2000, 2, 29))
         let be: [UInt8] = [0xFF, 0x85]  // -123
         #expect(be.withUnsafeBufferPointer { TypedText.int128(bigEndian: $0) } == -123)
     }

@@ -253,10 +253,15 @@ import Testing
         let secret = try #require(values["LAKECTL_TEST_S3_SECRET_KEY"])
         var config = try S3Configuration.resolve(.init(accessKeyID: values["LAKECTL_TEST_S3_ACCESS_KEY"], secretAccessKey: secret,
                                                        endpoint: values["LAKECTL_TEST_S3_ENDPOINT"]), environment: [:])
-        config.retry.deadline = 4
+        // A freshly started SeaweedFS can take seconds to allocate its first volume: the setup
+        // gets a generous deadline, the request after the stop the tight one under test.
+        config.retry.deadline = 60
         config.lowSpeedTime = 2
+        let setupStore = try S3Store(bucket: "lakectl-test", prefix: "stop", configuration: config)
+        try await setupStore.put("before", bytes: Array(repeating: 7, count: 1000))
+        #expect(try await setupStore.get("before").count == 1000)
+        config.retry.deadline = 4
         let store = try S3Store(bucket: "lakectl-test", prefix: "stop", configuration: config)
-        try await store.put("before", bytes: Array(repeating: 7, count: 1000))
         #expect(try await store.get("before").count == 1000)
         _ = try shell([script, "stop", dir.path])
         let start = ContinuousClock.now

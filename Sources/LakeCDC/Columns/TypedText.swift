@@ -1,29 +1,10 @@
-/// Text forms of dates, timestamps and decimals, parsed from and formatted to bytes.
+import LakeColumnar
+
+/// Text forms of dates, timestamps and decimals as the CDC decoders accept them, and the decimal
+/// text of change files. Calendar math and date/timestamp formatting are LakeColumnar's
+/// ``ValueText``. The parsers stay: what ingest accepts differs from ``ValueText``'s parsers (day
+/// 1-31 in any month, decimals without a precision bound) and changing it would change the CLI.
 enum TypedText {
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (m + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
-    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
-    }
-
     @inline(__always)
     private static func digits(_ s: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int) -> Int? {
         guard i + n <= s.count else { return nil }
@@ -40,7 +21,7 @@ enum TypedText {
     static func parseDate(_ s: UnsafeBufferPointer<UInt8>) -> Int32? {
         guard s.count == 10, let y = digits(s, 0, 4), s[4] == 0x2D, let m = digits(s, 5, 2), s[7] == 0x2D,
               let d = digits(s, 8, 2), (1...12).contains(m), (1...31).contains(d) else { return nil }
-        return Int32(daysFromCivil(y, m, d))
+        return Int32(ValueText.daysFromCivil(year: y, month: m, day: d))
     }
 
     /// `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH[:MM]]` (or a bare date) → microseconds since the
@@ -48,7 +29,7 @@ enum TypedText {
     static func parseTimestamp(_ s: UnsafeBufferPointer<UInt8>) -> (micros: Int64, hadZone: Bool)? {
         guard s.count >= 10, let y = digits(s, 0, 4), s[4] == 0x2D, let mo = digits(s, 5, 2), s[7] == 0x2D,
               let d = digits(s, 8, 2), (1...12).contains(mo), (1...31).contains(d) else { return nil }
-        var micros = Int64(daysFromCivil(y, mo, d)) * 86_400_000_000
+        var micros = Int64(ValueText.daysFromCivil(year: y, month: mo, day: d)) * 86_400_000_000
         var i = 10
         if i == s.count { return (micros, false) }
         guard s[i] == UInt8(ascii: "T") || s[i] == UInt8(ascii: " ") || s[i] == UInt8(ascii: "t") else { return nil }
@@ -186,35 +167,6 @@ enum TypedText {
     }
 
     // MARK: Formatting
-
-    @inline(__always)
-    private static func pad(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
-        var tmp = [UInt8](repeating: 0x30, count: width)
-        var x = v
-        var k = width - 1
-        while k >= 0 { tmp[k] = UInt8(48 + x % 10); x /= 10; k -= 1 }
-        out.append(contentsOf: tmp)
-    }
-
-    static func appendDate(_ days: Int, _ out: inout [UInt8]) {
-        let (y, m, d) = civilFromDays(days)
-        if y < 0 { out.append(UInt8(ascii: "-")) }
-        pad(abs(y), 4, &out); out.append(0x2D); pad(m, 2, &out); out.append(0x2D); pad(d, 2, &out)
-    }
-
-    /// `yyyy-MM-dd HH:mm:ss.SSSSSS` (the DMS timestamp text).
-    static func appendTimestamp(_ micros: Int64, _ out: inout [UInt8]) {
-        let perDay: Int64 = 86_400_000_000
-        var days = micros / perDay
-        var rest = micros % perDay
-        if rest < 0 { rest += perDay; days -= 1 }
-        appendDate(Int(days), &out)
-        out.append(0x20)
-        let secs = Int(rest / 1_000_000)
-        pad(secs / 3600, 2, &out); out.append(0x3A); pad(secs / 60 % 60, 2, &out); out.append(0x3A); pad(secs % 60, 2, &out)
-        out.append(UInt8(ascii: "."))
-        pad(Int(rest % 1_000_000), 6, &out)
-    }
 
     static func appendDecimal(_ v: Int128, scale: Int, _ out: inout [UInt8]) {
         let digits = Array(String(v.magnitude).utf8)

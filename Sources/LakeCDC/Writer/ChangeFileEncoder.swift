@@ -33,9 +33,9 @@ enum DMSCSVEncoder {
                 case .int8(let v): out.append(contentsOf: String(v[row]).utf8)
                 case .int16(let v): out.append(contentsOf: String(v[row]).utf8)
                 case .int32(let v):
-                    if type == .date { TypedText.appendDate(Int(v[row]), &out) } else { out.append(contentsOf: String(v[row]).utf8) }
+                    if type == .date { ValueText.appendDate(Int(v[row]), to: &out) } else { out.append(contentsOf: String(v[row]).utf8) }
                 case .int64(let v):
-                    if case .timestamp = type { TypedText.appendTimestamp(v[row], &out) } else { out.append(contentsOf: String(v[row]).utf8) }
+                    if case .timestamp = type { ValueText.appendTimestamp(v[row], alwaysFraction: true, to: &out) } else { out.append(contentsOf: String(v[row]).utf8) }
                 case .float32(let v): out.append(contentsOf: String(v[row]).utf8)
                 case .float64(let v): out.append(contentsOf: String(v[row]).utf8)
                 case .int128(let v):

@@ -182,13 +182,13 @@ final class ChangeWriter {
     func fileKey(_ id: TableID, firstCommitTs: Int64, ext: String) -> String {
         var key = id.changesPrefix
         if options.dateFolders {
-            let (y, m, d) = TypedText.civilFromDays(Int(floorDiv(firstCommitTs, 86_400_000_000)))
+            let (y, m, d) = ValueText.civilFromDays(Int(floorDiv(firstCommitTs, 86_400_000_000)))
             key += String(format: "%04d/%02d/%02d/", y, m, d)
         }
         var tv = timeval()
         gettimeofday(&tv, nil)
         let ms = Int64(tv.tv_sec) * 1000 + Int64(tv.tv_usec) / 1000
-        let (y, mo, d) = TypedText.civilFromDays(Int(ms / 86_400_000))
+        let (y, mo, d) = ValueText.civilFromDays(Int(ms / 86_400_000))
         let msOfDay = Int(ms % 86_400_000)
         key += String(format: "%04d%02d%02d-%02d%02d%02d%03d-", y, mo, d, msOfDay / 3_600_000, msOfDay / 60_000 % 60,
                       msOfDay / 1000 % 60, msOfDay % 1000)

@@ -88,17 +88,6 @@ enum TextValueParser {
         return negative ? -v : v
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
     private static func fixedDigits(_ t: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int64? {
         guard start + count <= t.count else { return nil }
         var v: Int64 = 0
@@ -119,7 +108,7 @@ enum TextValueParser {
         if t.count > 10 {
             guard let micros = timestamp(t), micros % 86_400_000_000 == 0 else { return nil }
         }
-        return Int32(daysFromCivil(y, m, d))
+        return Int32(ValueText.daysFromCivil(year: Int(y), month: Int(m), day: Int(d)))
     }
 
     /// `yyyy-MM-dd[ T]HH:mm:ss[.f…]` with an optional `Z` or `±HH:MM` offset, to microseconds since
@@ -129,7 +118,7 @@ enum TextValueParser {
               let y = fixedDigits(t, 0, 4), let mo = fixedDigits(t, 5, 2), let d = fixedDigits(t, 8, 2),
               (1...12).contains(mo), (1...31).contains(d)
         else { return nil }
-        var micros = daysFromCivil(y, mo, d) * 86_400_000_000
+        var micros = Int64(ValueText.daysFromCivil(year: Int(y), month: Int(mo), day: Int(d))) * 86_400_000_000
         if t.count == 10 { return micros }
         guard t.count >= 19, t[10] == UInt8(ascii: " ") || t[10] == UInt8(ascii: "T"),
               t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"),
