@@ -2,7 +2,7 @@
 checking every new version against the oracle; reports versions/min and the resident memory of
 the lakectl processes (peak RSS of each run, first vs last) to catch growth.
 
-LAKECTL_SOAK_SECONDS bounds it (default 90 here; 600 for the documented long run).
+LAKECTL_SOAK_SECONDS bounds it (default 120, the issue's CI figure; 600 for the documented long run).
 """
 import datetime
 import os
@@ -13,7 +13,7 @@ import time
 from compact_oracle import Stream, table_rows, write_schema
 from reliability_common import TABLE, cdc_name, record
 
-SECONDS = float(os.environ.get("LAKECTL_SOAK_SECONDS", "90"))
+SECONDS = float(os.environ.get("LAKECTL_SOAK_SECONDS", "120"))
 
 
 def _run_rss(args):
