@@ -1,3 +1,4 @@
+import LakeColumnar
 import Foundation
 
 /// Read helpers over a scanned tape and its buffer.
@@ -176,31 +177,9 @@ struct JSONView {
 
 /// Number parsing straight from bytes.
 enum TextNumbers {
+    /// A decimal integer with an optional sign; nil on overflow or any other character.
     @inline(__always)
-    static func parseInt64(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var i = 0
-        let n = s.count
-        guard n > 0 else { return nil }
-        var negative = false
-        if s[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if s[0] == UInt8(ascii: "+") { i = 1 }
-        guard i < n, n - i <= 19 || (n - i <= 20) else { return nil }
-        var v: UInt64 = 0
-        while i < n {
-            let d = s[i] &- 0x30
-            guard d < 10 else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(d))
-            guard !o1, !o2 else { return nil }
-            v = a
-            i += 1
-        }
-        if negative {
-            guard v <= UInt64(Int64.max) + 1 else { return nil }
-            return v == UInt64(Int64.max) + 1 ? Int64.min : -Int64(v)
-        }
-        guard v <= UInt64(Int64.max) else { return nil }
-        return Int64(v)
-    }
+    static func parseInt64(_ s: UnsafeBufferPointer<UInt8>) -> Int64? { ValueText.parseInt64(s) }
 
     static func parseDouble(_ s: UnsafeBufferPointer<UInt8>) -> Double? {
         let n = s.count
