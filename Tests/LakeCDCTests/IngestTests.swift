@@ -116,7 +116,7 @@ import Testing
         let store = InMemoryStore()
         let table = TableID(schema: "s", table: "t")
         let log = ChangeLog(store: store, table: table)
-        let entry = ChangeLogEntry(number: 0, table: table, files: [], schema: ChangeSchema(columns: [Field("a", .int64)]),
+        let entry = ChangeLogEntry(number: 0, table: table, files: [], schema: SchemaFile(columns: [Field("a", .int64)]),
                                    rows: 0, firstSeq: nil, lastSeq: nil, position: .zero, truncate: false,
                                    committedAt: "", writer: "test")
         try await log.commit(entry)
