@@ -104,7 +104,7 @@ import Testing
         #expect(s.rowsCommitted == 3)
         let entries = try await ChangeLog(store: store, table: TableID(schema: "public", table: "orders")).entries()
         #expect(entries.count == 2)
-        #expect(entries[1].schema.dataColumns.map(\.name) == ["id", "name", "score"])
+        #expect(entries[1].schema.dataFields.map(\.name) == ["id", "name", "score"])
         // The other table was not flushed by the schema change: one file.
         #expect(try await ChangeLog(store: store, table: TableID(schema: "public", table: "other")).entries().count == 1)
         // Incompatible: a string in the (now double) score column.

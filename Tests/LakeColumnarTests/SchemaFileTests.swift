@@ -5,7 +5,7 @@ import Testing
 /// The one parser of the `--schema` file (issue 6): every alias, every error, and the cases where
 /// the three earlier parsers disagreed.
 @Suite struct SchemaFileTypeTests {
-    private func type(_ text: String) throws -> DataType { try SchemaFile.parseType(text) }
+    private func type(_ text: String) throws(SchemaFileError) -> DataType { try SchemaFile.parseType(text) }
 
     @Test func everyAliasMapsToItsDeltaType() throws {
         let expected: [(String, DataType)] = [
