@@ -140,12 +140,27 @@ struct CopyOnWrite: Sendable {
         var groups: [Int32] = []
         for g in 0..<reader.rowGroupCount {
             let keys = try await io.keyColumns(layout.key, of: file, reader: reader, group: g)
-            let hashes = keys.hashes()
             var rows: [Int32] = []
-            for row in 0..<keys.count {
-                if let found = resolution.group(of: keys, row: row, hash: hashes[row]) {
-                    rows.append(Int32(row))
-                    groups.append(Int32(found))
+            if let groupKeys = resolution.index.int64Keys, let values = keys.int64Values {
+                // One integer key column: hash and compare integers, no per-row dispatch.
+                groupKeys.withUnsafeBufferPointer { groupKeys in
+                    values.withUnsafeBufferPointer { values in
+                        for row in 0..<values.count {
+                            let v = values[row]
+                            if let found = resolution.index.find(int64: v, hash: KeyColumns.int64Hash(v), keys: groupKeys) {
+                                rows.append(Int32(row))
+                                groups.append(Int32(found))
+                            }
+                        }
+                    }
+                }
+            } else {
+                let hashes = keys.hashes()
+                for row in 0..<keys.count {
+                    if let found = resolution.group(of: keys, row: row, hash: hashes[row]) {
+                        rows.append(Int32(row))
+                        groups.append(Int32(found))
+                    }
                 }
             }
             matched.append(rows)

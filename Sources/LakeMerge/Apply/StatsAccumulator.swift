@@ -112,10 +112,19 @@ struct StatsAccumulator: Sendable {
             return vb.offsets.withUnsafeBufferPointer { off in
                 vb.bytes.withUnsafeBytes { raw in
                     // Bytewise order, a prefix before its extensions (as Array.lexicographicallyPrecedes).
+                    // The first 8 bytes, big-endian, zero-padded: when they differ they decide.
+                    func prefix(_ i: Int, _ length: Int) -> UInt64 {
+                        var p: UInt64 = 0
+                        let n = min(8, length)
+                        for k in 0..<n { p |= UInt64(raw[off[i] + k]) << UInt64(56 - 8 * k) }
+                        return p
+                    }
                     func less(_ a: Int, _ b: Int) -> Bool {
                         let la = off[a + 1] - off[a], lb = off[b + 1] - off[b]
+                        let pa = prefix(a, la), pb = prefix(b, lb)
+                        if pa != pb { return pa < pb }
                         let n = min(la, lb)
-                        if n > 0, let base = raw.baseAddress {
+                        if n > 8, let base = raw.baseAddress {
                             let c = memcmp(base + off[a], base + off[b], n)
                             if c != 0 { return c < 0 }
                         }

@@ -8,8 +8,14 @@ import LakeParquet
 final class ChunkSink: ParquetSink {
     private(set) var buffer: [UInt8] = []
     private(set) var total: Int64 = 0
+    /// Reserved up front so appends do not copy the growing buffer over and over (pages only
+    /// count toward memory once written).
+    private let reserve: Int
+
+    init(reserve: Int) { self.reserve = reserve }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.capacity == 0 { buffer.reserveCapacity(max(reserve, bytes.count)) }
         buffer.append(contentsOf: bytes)
         total += Int64(bytes.count)
     }
@@ -61,7 +67,7 @@ final class StreamingFile: @unchecked Sendable {
     private let schema: Schema
     private let options: WriterOptions
     private let limits: StreamLimits
-    private let sink = ChunkSink()
+    private let sink: ChunkSink
     private var writer: ParquetWriter?
     private var stats: StatsAccumulator
     private var upload: (any MultipartUpload)?
@@ -77,6 +83,7 @@ final class StreamingFile: @unchecked Sendable {
         self.schema = schema
         self.options = options
         self.limits = limits
+        sink = ChunkSink(reserve: limits.partBytes + (1 << 20))
         stats = StatsAccumulator(schema: schema)
     }
 
