@@ -47,7 +47,7 @@ struct StreamLimits: Sendable {
         let tasks = max(1, options.parallelism)
         fileBytes = max(1, options.targetFileSize)
         rowGroupBytes = min(max(budget / 128, 1 << 20), 16 << 20)
-        partBytes = max(minimumPartSize, min(max(budget / 64, 5 << 20), 64 << 20))
+        partBytes = max(minimumPartSize, min(max(budget / 64, 1 << 20), 64 << 20))
         // Changes take up to a quarter of the budget and resolution about as much again; the rest
         // is for the table rows being rewritten and the files being written.
         workingBytes = max(budget / 2, 1 << 20)
