@@ -44,7 +44,10 @@ struct CopyOnWrite: Sendable {
 
     func apply(snapshot: Snapshot) async throws -> Result {
         var result = Result()
-        let candidates = try candidateFiles(snapshot, result: &result)
+        let selection = try FilePruning(layout: layout, resolution: resolution).select(snapshot)
+        let candidates = selection.files
+        result.readPaths = selection.readPaths
+        result.readWholeTable = selection.readWholeTable
         var present = [Bool](repeating: false, count: resolution.keyCount)
         let limits = StreamLimits(options: options, minimumPartSize: io.table.store.minimumPartSize)
         let tasks = max(1, options.parallelism)
@@ -215,54 +218,6 @@ struct CopyOnWrite: Sendable {
             adds += try await pool.write(io.stored(part), partition: partition)
         }
         return adds
-    }
-
-    /// The live files that may hold a changed key: by the key's min/max statistics when the first key
-    /// column is an integer or string, else every file.
-    private func candidateFiles(_ snapshot: Snapshot, result: inout Result) throws -> [AddFile] {
-        let files = snapshot.files
-        guard !files.isEmpty else { return [] }
-        let keyName = layout.key[0]
-        guard let keyIndex = layout.tableSchema.index(of: keyName) else { return files }
-        let type = layout.tableSchema.fields[keyIndex].type
-        let sources = resolution.index.sources
-        let reps = resolution.index.representatives
-        func keyColumn(_ ref: KeyIndex.KeyRef) -> Column { sources[Int(ref.source)].columns[0] }
-
-        switch type {
-        case .int8, .int16, .int32, .int64:
-            var values: [Int64] = []
-            values.reserveCapacity(reps.count)
-            for ref in reps {
-                let col = keyColumn(ref)
-                guard case .int(let v) = col.scalar(at: Int(ref.row), type: type) else {
-                    result.readWholeTable = true
-                    return files  // a null key part: statistics cannot rule files out
-                }
-                values.append(v)
-            }
-            values.sort()
-            guard let lo = values.first, let hi = values.last else { return [] }
-            result.readPaths = []
-            let predicate = ScanPredicate.range(keyName, lower: .int(lo), upper: .int(hi))
-            let coarse = try snapshot.scan(predicate)
-            let picked = coarse.filter { file in
-                guard let stats = file.parsedStats, let min = stats.minValues[keyName]?.int64Value,
-                      let max = stats.maxValues[keyName]?.int64Value else { return true }
-                // Any changed key within [min, max]?
-                var a = 0, b = values.count
-                while a < b {
-                    let m = (a + b) / 2
-                    if values[m] < min { a = m + 1 } else { b = m }
-                }
-                return a < values.count && values[a] <= max
-            }
-            result.readPaths = picked.map(\.path)
-            return picked
-        default:
-            result.readWholeTable = true
-            return files
-        }
     }
 
     /// Adds derived partition columns: a batch in the data schema becomes one in the table schema.
