@@ -98,7 +98,8 @@ public enum CSVFile {
 }
 
 /// Pulls batches from a local CSV file: reads 1 MiB at a time, decompressing gzip/zstd (detected
-/// by extension or magic bytes) on the way; memory stays bounded by one batch plus the buffers.
+/// by extension or magic bytes) on the way; memory stays bounded by a few batches (one per
+/// parsing thread) plus the buffers.
 public final class CSVFileReader {
     public let path: String
     public let reader: CSVReader
@@ -157,14 +158,16 @@ public final class CSVFileReader {
                 return
             }
         }
+        if !first, decoder == nil {
+            // Plain text: read straight into the parser's buffer.
+            let file = self.file
+            let n = try reader.feed(readingUpTo: chunkSize, from: { fread($0.baseAddress, 1, $0.count, file) }) { ready.append($0) }
+            if n == 0 { try end() }
+            return
+        }
         let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkSize, file) }
         if n == 0 {
-            if ferror(file) != 0 { throw CSVError.io(file: path, message: "read failed: \(String(cString: strerror(errno)))") }
-            ended = true
-            if let decoder {
-                do { try decoder.finish() } catch { throw CSVError.io(file: path, message: "\(error)") }
-            }
-            try reader.finish { ready.append($0) }
+            try end()
             return
         }
         if first {
@@ -184,4 +187,14 @@ public final class CSVFileReader {
         }
     }
     private var decoderMayHoldOutput = false
+
+    /// The input ended: checks for a read error, ends the decompressor and the parser.
+    private func end() throws {
+        if ferror(file) != 0 { throw CSVError.io(file: path, message: "read failed: \(String(cString: strerror(errno)))") }
+        ended = true
+        if let decoder {
+            do { try decoder.finish() } catch { throw CSVError.io(file: path, message: "\(error)") }
+        }
+        try reader.finish { ready.append($0) }
+    }
 }

@@ -1,9 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
 import LakeColumnar
 
 /// Options of ``CSVReader``.
 public struct CSVReadOptions: Sendable, Hashable {
     public var dialect: CSVDialect
-    /// Rows per emitted batch (memory is bounded by one batch plus one row).
+    /// The most rows per emitted batch (batches are usually close to it; memory is bounded by
+    /// ``threads`` batches plus one row).
     public var batchRows: Int
     /// Rows with fewer fields get NULLs for the missing ones; extra fields are ignored.
     public var allowRaggedRows: Bool
@@ -13,15 +20,25 @@ public struct CSVReadOptions: Sendable, Hashable {
     public var maxBadRows: Int
     /// A row (or quoted field) longer than this is an error: almost always an unterminated quote.
     public var maxRowBytes: Int
+    /// Threads parsing consecutive pieces of the input at once (each a batch of rows).
+    public var threads: Int
 
     public init(dialect: CSVDialect = .dms, batchRows: Int = 65_536, allowRaggedRows: Bool = false,
-                collectBadRows: Bool = false, maxBadRows: Int = 10_000, maxRowBytes: Int = 256 << 20) {
+                collectBadRows: Bool = false, maxBadRows: Int = 10_000, maxRowBytes: Int = 256 << 20,
+                threads: Int = CSVReadOptions.defaultThreads) {
         self.dialect = dialect
+        self.threads = max(1, threads)
         self.batchRows = max(1, batchRows)
         self.allowRaggedRows = allowRaggedRows
         self.collectBadRows = collectBadRows
         self.maxBadRows = maxBadRows
         self.maxRowBytes = maxRowBytes
+    }
+
+    /// The processors online, at most 4.
+    public static var defaultThreads: Int {
+        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return Swift.min(4, Swift.max(1, online))
     }
 }
 
@@ -34,12 +51,18 @@ public struct CSVBadRow: Sendable, Hashable {
     public var text: [UInt8]
 }
 
-/// Reads CSV bytes into ``ColumnBatch``es of a fixed schema, converting each field straight into
-/// typed column builders. Push-based and streaming: ``feed(_:emit:)`` chunks of any size (from a
-/// file, a decompressor or S3), then ``finish(emit:)``; each full batch is passed to `emit`.
+/// Reads CSV bytes into ``ColumnBatch``es of a fixed schema. Push-based and streaming:
+/// ``feed(_:emit:)`` chunks of any size (from a file, a decompressor or S3), then
+/// ``finish(emit:)``; each batch is passed to `emit` (at most ``CSVReadOptions/batchRows`` rows).
 ///
-/// Parsing works on bytes: fields are located with a lookup table and quote scans over an unsafe
-/// buffer; only fields with doubled quotes are copied before conversion.
+/// Two parsers share the work. The fast path (``CSVBlockParser``) indexes the fields of a block
+/// of rows in one pass over the bytes and converts them column by column into typed arrays; with
+/// several ``CSVReadOptions/threads`` it parses consecutive blocks at once, each starting after a
+/// line break that is assumed to end a row and accepted only when the previous block ends exactly
+/// there (a quoted field with a line break across the split makes the later block's work be
+/// discarded, never misread). Any row the fast path cannot take as is goes to the row-at-a-time
+/// ``CSVRowParser``, which reports the exact error (file, line, column), fills ragged rows, or
+/// collects the bad row; then the fast path resumes.
 public final class CSVReader {
     public let schema: Schema
     public let options: CSVReadOptions
@@ -48,27 +71,46 @@ public final class CSVReader {
     /// Rows skipped as malformed (with ``CSVReadOptions/collectBadRows``).
     public var badRows: [CSVBadRow] { parser.badRows }
     /// Rows emitted so far.
-    public var rowsRead: Int { parser.rowsRead }
+    public private(set) var rowsRead = 0
 
-    private var parser: CSVParser
-    private var buffer: [UInt8] = []
-    /// Wait for the buffer to reach this size before re-parsing an incomplete row (keeps parsing
-    /// of a row split over many chunks linear).
+    /// A block smaller than this is parsed on one thread (the hand-off would cost more).
+    static let minParallelBatchBytes = 256 << 10
+    /// Input held back for one thread's block at most, whatever the row size estimate says.
+    static let maxBlockBytes = 64 << 20
+
+    private var parser: CSVRowParser
+    private let input = CSVInputBuffer()
+    private var blockParsers: [CSVBlockParser] = []
+    private var started = false
+    /// Do not parse again before the input holds this many bytes (keeps a row split over many
+    /// small chunks linear, and lets blocks fill up).
     private var retryAt = 0
     private var finished: [ColumnBatch] = []
+    /// Row-parser mode: after the fast path stopped at a row it could not take, the row parser
+    /// adds up to `slowTarget` rows to the fast path's rows of the batch (`slowPrefix`).
+    private var slowPrefix: ColumnBatch?
+    private var slowTarget = 0
+    /// How many rows the row parser takes after the next anomaly: doubles while anomalies come
+    /// close together (ragged files), back to 1 after a clean block.
+    private var slowRun = 1
+    /// Input bytes per row, measured on the last block (sizes the blocks).
+    private var bytesPerRow = 0.0
+    /// Blocks parsed on a guessed row start that were taken / discarded (tests look at these).
+    private(set) var speculativeBlocksTaken = 0
+    private(set) var speculativeBlocksDiscarded = 0
 
     public init(schema: Schema, options: CSVReadOptions = CSVReadOptions(), source: String = "<csv>") throws(CSVError) {
         try options.dialect.validate()
         self.schema = schema
         self.options = options
         self.source = source
-        parser = CSVParser(schema: schema, options: options, source: source)
+        parser = CSVRowParser(schema: schema, options: options, source: source)
     }
 
-    /// Parses a chunk; calls `emit` for each batch of ``CSVReadOptions/batchRows`` rows completed.
+    /// Parses a chunk; calls `emit` for each batch completed.
     public func feed(_ chunk: UnsafeRawBufferPointer, emit: (ColumnBatch) throws -> Void) throws {
-        buffer.append(contentsOf: chunk)
-        if buffer.count < retryAt { return }
+        input.append(chunk)
+        if input.count < retryAt { return }
         try parse(final: false, emit: emit)
     }
 
@@ -76,11 +118,24 @@ public final class CSVReader {
         try chunk.withUnsafeBytes { try feed($0, emit: emit) }
     }
 
+    /// Lets `read` write up to `maxBytes` input bytes straight into the reader's buffer (a file
+    /// read without an intermediate copy), then parses like ``feed(_:emit:)``. Returns what
+    /// `read` returned (0 at the end of the input).
+    func feed(readingUpTo maxBytes: Int, from read: (UnsafeMutableRawBufferPointer) throws -> Int,
+              emit: (ColumnBatch) throws -> Void) throws -> Int {
+        let n = try input.append(upTo: maxBytes, read)
+        if n > 0, input.count >= retryAt { try parse(final: false, emit: emit) }
+        return n
+    }
+
     /// Ends the input: parses the last row (which need not end with a line break) and emits the
-    /// last, possibly short, batch.
+    /// last batches.
     public func finish(emit: (ColumnBatch) throws -> Void) throws {
         try parse(final: true, emit: emit)
-        if let last = parser.flush() { try emit(last) }
+        if let last = parser.flush() {
+            rowsRead += last.rowCount
+            try emit(last)
+        }
     }
 
     /// Reads a whole in-memory CSV text into one batch (tests, small files).
@@ -94,385 +149,196 @@ public final class CSVReader {
     }
 
     private func parse(final: Bool, emit: (ColumnBatch) throws -> Void) throws {
-        var outcome = (consumed: 0, retryAt: 0)
         var failure: (any Error)?
-        buffer.withUnsafeBufferPointer { buf in
-            do { outcome = try parser.run(buf, final: final, into: &finished) } catch { failure = error; outcome.consumed = 0 }
+        do {
+            let consumed = try process(final: final)
+            input.removePrefix(consumed)
+            retryAt = max(0, retryAt - consumed)
+        } catch {
+            failure = error
         }
-        if outcome.consumed > 0 { buffer.removeSubrange(..<outcome.consumed) }
-        retryAt = outcome.retryAt
-        // Emit outside the parser's access so `emit` may look at the reader.
+        // Emit outside the parsing so `emit` may look at the reader.
         let ready = finished
         finished.removeAll(keepingCapacity: true)
         for batch in ready { try emit(batch) }
         if let failure { throw failure }
     }
-}
 
-/// The parser state and hot loops, as a struct so that the per-field work runs on `inout` state
-/// (no dynamic exclusivity checks or reference counting).
-struct CSVParser {
-    let schema: Schema
-    let options: CSVReadOptions
-    let source: String
-    let dialect: CSVDialect
-    let types: [DataType]
-    let nullable: [Bool]
-    var badRows: [CSVBadRow] = []
-    var rowsRead = 0
-    var builders: [ColumnBuilder]
-    var rowsInBatch = 0
-    var line = 1
-    var atStart = true
-    var headerPending: Bool
-    var scratch: [UInt8] = []
-    var scratchBinary: [UInt8] = []
-    var fieldStart: [Int] = []
-    var fieldEnd: [Int] = []
-    var fieldFlags: [UInt8] = []   // 0 plain, 1 quoted, 2 quoted with doubled quotes
-    /// true for the delimiter, CR and LF: the bytes that end an unquoted field.
-    let stops: [Bool]
-
-    init(schema: Schema, options: CSVReadOptions, source: String) {
-        self.schema = schema
-        self.options = options
-        self.source = source
-        dialect = options.dialect
-        types = schema.fields.map(\.type)
-        nullable = schema.fields.map(\.nullable)
-        headerPending = options.dialect.header
-        builders = schema.fields.map { ColumnBuilder(type: $0.type, capacity: min(options.batchRows, 65_536)) }
-        var table = [Bool](repeating: false, count: 256)
-        table[Int(options.dialect.delimiter)] = true
-        table[10] = true
-        table[13] = true
-        stops = table
+    private func complete(_ batch: ColumnBatch) {
+        rowsRead += batch.rowCount
+        finished.append(batch)
     }
 
-    mutating func flush() -> ColumnBatch? {
-        guard rowsInBatch > 0 else { return nil }
-        return makeBatch()
-    }
-
-    private mutating func makeBatch() -> ColumnBatch {
-        let columns = builders.indices.map { builders[$0].finish() }
-        let batch = ColumnBatch(schema: schema, columns: columns, rowCount: rowsInBatch)
-        rowsRead += rowsInBatch
-        rowsInBatch = 0
-        return batch
-    }
-
-    private func fail(_ message: String, column: Int? = nil, line: Int? = nil) -> CSVError {
-        .malformed(file: source, line: line ?? self.line, column: column, message: message)
-    }
-
-    private enum RowResult {
-        case complete(next: Int, lines: Int)
-        case incomplete
-    }
-
-    /// Parses complete rows of `buf`; returns how many bytes were consumed and the buffer size
-    /// worth retrying at (0 = any).
-    mutating func run(_ buf: UnsafeBufferPointer<UInt8>, final: Bool, into batches: inout [ColumnBatch]) throws -> (consumed: Int, retryAt: Int) {
+    /// Parses what the input holds; returns the bytes consumed and sets `retryAt`.
+    private func process(final: Bool) throws -> Int {
+        let bytes = input.bytes
+        let n = bytes.count
         var p = 0
-        if atStart {
-            if buf.count < 3, !final { return (0, 3) }
-            if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { p = 3 }
-            atStart = false
+        retryAt = 0
+        if !started {
+            if n < 3, !final { retryAt = 3; return 0 }
+            if n >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { p = 3 }
+            started = true
         }
-        while p < buf.count {
-            let result = try scanRow(buf, from: p, final: final)
-            guard case .complete(let next, let lines) = result else {
-                if buf.count - p > options.maxRowBytes {
-                    throw fail("a row is longer than \(options.maxRowBytes) bytes; is a quote left open? (fix the quoting or raise the limit)")
-                }
-                return (p, p + 2 * (buf.count - p) + 1)
+        while true {
+            if parser.headerPending {
+                let r = try parser.run(bytes, from: p, final: final, maxRows: 0)
+                p = r.consumed
+                if parser.headerPending { retryAt = r.retryAt; return p }
+                continue
             }
-            try handleRow(buf, rowStart: p, rowEnd: next)
-            line += lines
+            if slowTarget > 0 {
+                let r = try parser.run(bytes, from: p, final: final, maxRows: slowTarget)
+                p = r.consumed
+                if parser.rowsInBatch >= slowTarget || (final && p >= n) {
+                    try completeSlowBatch()
+                    continue
+                }
+                retryAt = r.retryAt
+                return p
+            }
+            if p >= n { return p }
+            guard let next = try fastRound(input.base, n, from: p, final: final) else { return p }
             p = next
-            if rowsInBatch >= options.batchRows { batches.append(makeBatch()) }
         }
-        return (p, 0)
     }
 
-    /// Finds the fields of the row starting at `p`.
-    @inline(__always)
-    private mutating func scanRow(_ buf: UnsafeBufferPointer<UInt8>, from p: Int, final: Bool) throws -> RowResult {
-        let n = buf.count
-        let quote = dialect.quote
-        let delimiter = dialect.delimiter
-        var i = p
-        var lines = 0
-        fieldStart.removeAll(keepingCapacity: true)
-        fieldEnd.removeAll(keepingCapacity: true)
-        fieldFlags.removeAll(keepingCapacity: true)
-        return try stops.withUnsafeBufferPointer { stop -> RowResult in
-            while true {
-                if i < n, buf[i] == quote {
-                    i += 1
-                    let s = i
-                    var escaped = false
-                    var embeddedLines = 0
-                    while true {
-                        while i < n, buf[i] != quote {
-                            if buf[i] == 10 { embeddedLines += 1 }
-                            i += 1
-                        }
-                        if i == n {
-                            if final {
-                                throw fail("a quoted field starting here is never closed (unterminated quote); close it with \"",
-                                           column: fieldStart.count + 1)
-                            }
-                            return .incomplete
-                        }
-                        if i + 1 < n, buf[i + 1] == quote {
-                            escaped = true
-                            i += 2
-                            continue
-                        }
-                        if i + 1 == n, !final { return .incomplete }
-                        break
-                    }
-                    fieldStart.append(s)
-                    fieldEnd.append(i)
-                    fieldFlags.append(escaped ? 2 : 1)
-                    lines += embeddedLines
-                    i += 1
-                    if i == n {
-                        if final { return .complete(next: n, lines: lines) }
-                        return .incomplete
-                    }
-                    let c = buf[i]
-                    if c == delimiter { i += 1; continue }
-                    if c == 10 { return .complete(next: i + 1, lines: lines + 1) }
-                    if c == 13 {
-                        if i + 1 < n { return .complete(next: buf[i + 1] == 10 ? i + 2 : i + 1, lines: lines + 1) }
-                        return final ? .complete(next: n, lines: lines + 1) : .incomplete
-                    }
-                    throw fail("unexpected text after a closing quote; quote the whole field and double quotes inside it (\"\")",
-                               column: fieldStart.count, line: line + lines)
-                } else {
-                    let s = i
-                    while i < n, !stop[Int(buf[i])] { i += 1 }
-                    fieldStart.append(s)
-                    fieldEnd.append(i)
-                    fieldFlags.append(0)
-                    if i == n {
-                        if final { return .complete(next: n, lines: lines) }
-                        return .incomplete
-                    }
-                    let c = buf[i]
-                    if c == delimiter { i += 1; continue }
-                    if c == 10 { return .complete(next: i + 1, lines: lines + 1) }
-                    // CR
-                    if i + 1 < n { return .complete(next: buf[i + 1] == 10 ? i + 2 : i + 1, lines: lines + 1) }
-                    return final ? .complete(next: n, lines: lines + 1) : .incomplete
-                }
+    /// Ends row-parser mode: the fast path's rows plus the row parser's make one batch.
+    private func completeSlowBatch() throws {
+        let pieces = [slowPrefix, parser.flush()].compactMap { $0 }
+        slowPrefix = nil
+        slowTarget = 0
+        if pieces.count == 1 {
+            complete(pieces[0])
+        } else if pieces.count > 1 {
+            complete(try ColumnBatch.concat(pieces, schema: schema))
+        }
+    }
+
+    /// One round of the fast path from `p`: one block per thread. Returns the position reached,
+    /// or nil to wait for more input (with `retryAt` set).
+    private func fastRound(_ base: UnsafePointer<UInt8>, _ n: Int, from p: Int, final: Bool) throws -> Int? {
+        let avail = n - p
+        let rowCap = options.batchRows
+        if bytesPerRow <= 0 {
+            // First estimate: line breaks in the first MiB.
+            let sample = min(avail, 1 << 20)
+            var lineFeeds = 0
+            for i in p..<(p + sample) where base[i] == 10 { lineFeeds += 1 }
+            bytesPerRow = Double(sample) / Double(max(1, lineFeeds))
+        }
+        let batchBytes = min(bytesPerRow * Double(rowCap), Double(Self.maxBlockBytes))
+        var threads = options.threads
+        if batchBytes < Double(Self.minParallelBatchBytes) { threads = 1 }
+        if !final {
+            // Wait until every thread has a block and the last one a full batch.
+            let needed = Int(batchBytes * (0.9 * Double(threads - 1) + 1.05)) + 1
+            if avail < needed {
+                retryAt = p + needed
+                return nil
             }
         }
-    }
-
-    private mutating func handleRow(_ buf: UnsafeBufferPointer<UInt8>, rowStart: Int, rowEnd: Int) throws {
-        let fieldCount = fieldStart.count
-        // A blank line is no row (unless the schema has one column, where it is a NULL/empty value).
-        if fieldCount == 1, fieldFlags[0] == 0, fieldStart[0] == fieldEnd[0], schema.fields.count > 1 { return }
-        if headerPending {
-            headerPending = false
-            try checkHeader(buf)
-            return
-        }
-        let expected = schema.fields.count
-        if fieldCount != expected, !(options.allowRaggedRows) {
-            let hint = fieldCount > expected ? "extra fields: unquoted delimiters in a value, or a wrong --delimiter / schema?"
-                                             : "missing fields: a wrong --delimiter or schema, or a truncated row?"
-            try reject(fail("row has \(fieldCount) fields, the schema has \(expected) (\(hint))"), buf, rowStart, rowEnd, convertedColumns: 0)
-            return
-        }
-        for j in 0..<expected {
-            do {
-                if j < fieldCount {
-                    try convert(buf, field: j, column: j)
-                } else {
-                    guard schema.fields[j].nullable else {
-                        throw fail("column '\(schema.fields[j].name)' is missing and is not nullable", column: j + 1)
-                    }
-                    builders[j].appendNull()
-                }
-            } catch let error as CSVError {
-                try reject(error, buf, rowStart, rowEnd, convertedColumns: j)
-                return
+        // Block boundaries: just after a line break, about 0.9 batch apart (so the blocks before
+        // the last rarely fill a batch before reaching the next boundary).
+        var starts = [p]
+        if threads > 1 {
+            let target = final ? min(Int(batchBytes * 0.9), avail / threads) : Int(batchBytes * 0.9)
+            var last = p
+            while starts.count < threads, target > 0 {
+                let guess = last + target
+                guard guess < n, let hit = memchr(base + guess, 10, n - guess) else { break }
+                let boundary = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                guard boundary < n else { break }
+                starts.append(boundary)
+                last = boundary
             }
         }
-        rowsInBatch += 1
-    }
-
-    private mutating func reject(_ error: CSVError, _ buf: UnsafeBufferPointer<UInt8>, _ rowStart: Int, _ rowEnd: Int, convertedColumns: Int) throws {
-        guard options.collectBadRows else { throw error }
-        for j in 0..<convertedColumns { builders[j].removeLast() }
-        let text = Array(buf[rowStart..<min(rowEnd, rowStart + 4096)])
-        var message = error.description
-        if case .malformed(_, _, _, let m) = error { message = m }
-        badRows.append(CSVBadRow(line: line, message: message, text: text))
-        if badRows.count > options.maxBadRows { throw CSVError.tooManyBadRows(file: source, limit: options.maxBadRows) }
-    }
-
-    private mutating func checkHeader(_ buf: UnsafeBufferPointer<UInt8>) throws {
-        var names: [String] = []
-        for k in 0..<fieldStart.count { names.append(fieldString(buf, k)) }
-        let expected = schema.names
-        guard names == expected else {
-            let firstDiff = zip(names, expected).enumerated().first { $0.element.0 != $0.element.1 }
-            if let (k, pair) = firstDiff {
-                throw fail("header column \(k + 1) is '\(pair.0)' but the schema says '\(pair.1)' (reorder the schema or use --no-header)", column: k + 1)
+        let count = starts.count
+        var limits = [Int](repeating: n, count: count)
+        var finals = [Bool](repeating: false, count: count)
+        for i in 0..<count {
+            limits[i] = i + 1 < count ? starts[i + 1] : n
+            finals[i] = final && i == count - 1
+            if limits[i] - starts[i] >= CSVFieldScanner.maxBlockBytes - 64 {
+                limits[i] = starts[i] + CSVFieldScanner.maxBlockBytes - 64
+                finals[i] = false
             }
-            throw fail("header has \(names.count) columns, the schema has \(expected.count): \(names.joined(separator: ","))")
         }
-    }
-
-    /// Calls `body` with the field's bytes (unescaped into `scratch` when it had doubled quotes).
-    @inline(__always)
-    private static func withField<R>(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ flag: UInt8, quote: UInt8,
-                                     scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if flag != 2 { return try body(UnsafeBufferPointer(rebasing: buf[s..<e])) }
-        scratch.removeAll(keepingCapacity: true)
-        var i = s
-        while i < e {
-            let c = buf[i]
-            scratch.append(c)
-            i += c == quote ? 2 : 1
-        }
-        return try scratch.withUnsafeBufferPointer { try body($0) }
-    }
-
-    /// Field `k` as text (headers and error messages).
-    private mutating func fieldString(_ buf: UnsafeBufferPointer<UInt8>, _ k: Int, limit: Int = Int.max) -> String {
-        Self.withField(buf, fieldStart[k], fieldEnd[k], fieldFlags[k], quote: dialect.quote, scratch: &scratch) {
-            String(decoding: $0.prefix(limit), as: UTF8.self)
-        }
-    }
-
-    @inline(__always)
-    private func isNullField(_ buf: UnsafeBufferPointer<UInt8>, _ k: Int, type: DataType) -> Bool {
-        guard fieldFlags[k] == 0 else { return false }
-        let s = fieldStart[k], e = fieldEnd[k]
-        guard let marker = dialect.nullMarker else { return s == e }
-        if s == e { return type != .string }
-        guard e - s == marker.count else { return false }
-        for (offset, b) in marker.enumerated() where buf[s + offset] != b { return false }
-        return true
-    }
-
-    private mutating func convert(_ buf: UnsafeBufferPointer<UInt8>, field k: Int, column j: Int) throws(CSVError) {
-        let type = types[j]
-        if isNullField(buf, k, type: type) {
-            guard nullable[j] else {
-                throw fail("column '\(schema.fields[j].name)' is NULL (an empty unquoted field) but is not nullable; quote an empty string as \"\" or make the column nullable", column: j + 1)
-            }
-            builders[j].appendNull()
-            return
-        }
-        let ok: Bool
-        if fieldFlags[k] != 2 {
-            ok = convertText(UnsafeBufferPointer(rebasing: buf[fieldStart[k]..<fieldEnd[k]]), column: j)
+        while blockParsers.count < count { blockParsers.append(CSVBlockParser(schema: schema, dialect: options.dialect)) }
+        var results: [CSVBlockResult?] = Array(repeating: nil, count: count)
+        if count == 1 {
+            results[0] = blockParsers[0].parse(base, start: starts[0], limit: limits[0], final: finals[0], maxRows: rowCap)
         } else {
-            // Doubled quotes: unescape into a buffer taken out of `self` for the call.
-            var local = scratch
-            scratch = []
-            local.removeAll(keepingCapacity: true)
-            var i = fieldStart[k]
-            let e = fieldEnd[k]
-            while i < e {
-                let c = buf[i]
-                local.append(c)
-                i += c == dialect.quote ? 2 : 1
+            let work = CSVParallelBlocks(base: base, parsers: blockParsers, starts: starts, limits: limits, finals: finals, maxRows: rowCap)
+            results = work.run()
+        }
+        // Take the blocks in order while each one ended exactly where the next began.
+        var position = p
+        var rows = 0
+        for i in 0..<count {
+            guard let r = results[i] else { break }
+            if i > 0 { speculativeBlocksTaken += 1 }
+            parser.line += r.lines
+            position = r.end
+            rows += r.rows
+            if r.rows > 0 { bytesPerRow = Double(r.end - starts[i]) / Double(r.rows) }
+            let batch = r.rows > 0 ? ColumnBatch(schema: schema, columns: r.columns, rowCount: r.rows) : nil
+            if r.stop == .anomaly {
+                // The row at `position` goes to the row parser (with the rows before it in the same batch).
+                slowPrefix = batch
+                slowRun = r.rows < 1024 ? min(slowRun * 2, rowCap) : 1
+                slowTarget = max(1, min(slowRun, rowCap - r.rows))
+                speculativeBlocksDiscarded += count - 1 - i
+                return position
             }
-            ok = local.withUnsafeBufferPointer { convertText($0, column: j) }
-            scratch = local
+            if let batch { complete(batch) }
+            guard i + 1 < count, r.end == starts[i + 1] else {
+                speculativeBlocksDiscarded += count - 1 - i
+                break
+            }
         }
-        if !ok {
-            let text = fieldString(buf, k, limit: 60)
-            let field = schema.fields[j]
-            throw fail("'\(text)' is not a valid \(SchemaFile.typeName(field.type)) for column '\(field.name)'\(hint(for: field.type))", column: j + 1)
+        if rows > 0 { slowRun = 1 }
+        if position == p, let first = results[0], first.stop == .limit {
+            // Not one complete row: wait for more input (twice as much, so a long row is scanned
+            // a bounded number of times), or hand an over-long block to the row parser.
+            if final || limits[0] < n {
+                slowTarget = 1
+                return position
+            }
+            if avail > options.maxRowBytes { throw parser.rowTooLong() }
+            retryAt = p + 2 * avail + 1
+            return nil
         }
-    }
-
-    /// Converts one unescaped field into column `j`'s builder; false when it is not a valid value.
-    @inline(__always)
-    private mutating func convertText(_ t: UnsafeBufferPointer<UInt8>, column j: Int) -> Bool {
-        switch types[j] {
-        case .string:
-            guard isValidUTF8(t) else { return false }
-            builders[j].appendBytes(t)
-        case .int64:
-            guard let v = ValueText.parseInt64(t) else { return false }
-            builders[j].append(v)
-        case .int32:
-            guard let v = ValueText.parseInt64(t), let x = Int32(exactly: v) else { return false }
-            builders[j].append(x)
-        case .int16:
-            guard let v = ValueText.parseInt64(t), let x = Int16(exactly: v) else { return false }
-            builders[j].append(x)
-        case .int8:
-            guard let v = ValueText.parseInt64(t), let x = Int8(exactly: v) else { return false }
-            builders[j].append(x)
-        case .float64:
-            guard let v = ValueText.parseDouble(t) else { return false }
-            builders[j].append(v)
-        case .float32:
-            guard let v = ValueText.parseDouble(t) else { return false }
-            builders[j].append(Float(v))
-        case .boolean:
-            guard let v = ValueText.parseBool(t) else { return false }
-            builders[j].append(v)
-        case .decimal(let p, let s):
-            guard let v = ValueText.parseDecimal(t, precision: p, scale: s) else { return false }
-            builders[j].append(v)
-        case .date:
-            if let v = ValueText.parseDate(t) { builders[j].append(v); return true }
-            // Oracle DATE through DMS: "1994-06-07 00:00:00".
-            guard let ts = ValueText.parseTimestamp(t), !ts.hadZone, ts.micros % 86_400_000_000 == 0,
-                  let days = Int32(exactly: ts.micros / 86_400_000_000) else { return false }
-            builders[j].append(days)
-        case .timestamp(let utc):
-            guard let ts = ValueText.parseTimestamp(t), utc || !ts.hadZone else { return false }
-            builders[j].append(ts.micros)
-        case .binary:
-            scratchBinary.removeAll(keepingCapacity: true)
-            let valid = dialect.binaryEncoding == .hex ? ValueText.parseHex(t, into: &scratchBinary)
-                                                      : ValueText.parseBase64(t, into: &scratchBinary)
-            guard valid else { return false }
-            builders[j].appendBytes(scratchBinary)
-        }
-        return true
-    }
-
-    private func hint(for type: DataType) -> String {
-        switch type {
-        case .string: " (invalid UTF-8; convert the file to UTF-8)"
-        case .date: " (expected YYYY-MM-DD)"
-        case .timestamp(let utc): utc ? " (expected yyyy-MM-dd HH:mm:ss[.ffffff][Z|±HH:MM])" : " (expected yyyy-MM-dd HH:mm:ss[.ffffff] without a time zone)"
-        case .decimal(let p, let s): " (at most \(p) digits, \(s) after the point)"
-        case .boolean: " (expected true/false/t/f/1/0)"
-        case .binary: dialect.binaryEncoding == .hex ? " (expected hex digits)" : " (expected base64)"
-        default: " (check the schema type)"
-        }
+        return position
     }
 }
 
-/// Whether `t` is valid UTF-8 (ASCII fast path).
-@inline(__always)
-func isValidUTF8(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-    var high: UInt8 = 0
-    for b in t { high |= b }
-    if high < 0x80 { return true }
-    var iterator = t.makeIterator()
-    var decoder = UTF8()
-    while true {
-        switch decoder.decode(&iterator) {
-        case .scalarValue: continue
-        case .emptyInput: return true
-        case .error: return false
+/// Runs one block per thread (DispatchQueue.concurrentPerform); the blocks are disjoint ranges of
+/// one immutable buffer and every thread has its own ``CSVBlockParser``.
+private struct CSVParallelBlocks: @unchecked Sendable {
+    let base: UnsafePointer<UInt8>
+    let parsers: [CSVBlockParser]
+    let starts: [Int]
+    let limits: [Int]
+    let finals: [Bool]
+    let maxRows: Int
+
+    func run() -> [CSVBlockResult?] {
+        let results = UnsafeMutableBufferPointer<CSVBlockResult?>.allocate(capacity: starts.count)
+        results.initialize(repeating: nil)
+        defer {
+            results.deinitialize()
+            results.deallocate()
         }
+        let output = CSVResultSlots(slots: results)
+        DispatchQueue.concurrentPerform(iterations: starts.count) { i in
+            output.slots[i] = parsers[i].parse(base, start: starts[i], limit: limits[i], final: finals[i], maxRows: maxRows)
+        }
+        return Array(results)
     }
+}
+
+/// One result slot per thread; each thread writes only its own.
+private struct CSVResultSlots: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<CSVBlockResult?>
 }

@@ -50,8 +50,10 @@ final class CSVBatchSource: TableBatchSource {
     let file: CSVFileReader
     let badRowsPath: String?
 
-    init(path: String, schema: Schema, options: CSVConvertOptions) throws {
-        file = try CSVFileReader(path: path, schema: schema, options: try options.readOptions())
+    init(path: String, schema: Schema, options: CSVConvertOptions, threads: Int? = nil) throws {
+        var readOptions = try options.readOptions()
+        if let threads { readOptions.threads = max(1, threads) }
+        file = try CSVFileReader(path: path, schema: schema, options: readOptions)
         badRowsPath = options.badRows
     }
 
@@ -102,11 +104,12 @@ struct DebugCSVReadBench: AsyncParsableCommand {
     @Argument(help: "The CSV file (.csv, .csv.gz, .csv.zst).") var input: String
     @Option(help: "The JSON schema file.") var schema: String
     @OptionGroup var csv: CSVConvertOptions
+    @Option(help: "Parsing threads (default: the processors online, at most 4).") var threads: Int?
 
     func run() async throws {
         let schemaValue = try ConvertSchemaFile.load(path: schema)
         let start = Date()
-        let source = try CSVBatchSource(path: input, schema: schemaValue, options: csv)
+        let source = try CSVBatchSource(path: input, schema: schemaValue, options: csv, threads: threads)
         var rows = 0
         var batches = 0
         while let batch = try source.next() {
