@@ -140,8 +140,8 @@ final class TableBuffer {
     }
 
     /// The schema the change log records for this table's files.
-    var changeSchema: ChangeSchema {
-        ChangeSchema(columns: outputSchema.fields, key: key, op: ChangeColumns.op,
+    var changeSchema: SchemaFile {
+        SchemaFile(columns: outputSchema.fields, key: key, op: ChangeColumns.op,
                      timestamp: ChangeColumns.commitTimestamp, sequence: ChangeColumns.sequence)
     }
 
