@@ -25,13 +25,13 @@ Markdown table and one JSON line.
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -51,20 +51,25 @@ HOUR_US = 3_600_000_000
 LOAD_FILES = 10
 
 
-def base_table(rows, rng):
+def rand_ints(n, bound, seed):
+    """n pseudo-random integers in [0, bound), vectorised (pyarrow only; no numpy needed)."""
+    return pc.cast(pc.floor(pc.multiply(pc.random(n, initializer=seed), float(bound))), pa.int64())
+
+
+def base_table(rows):
     """The orders table, vectorised: ids increase with created_at (a little jitter), as in a real shop."""
-    ids = np.arange(1, rows + 1, dtype=np.int64)
-    created = START_US + (ids - 1) * (SPAN_US // max(rows, 1)) + rng.integers(0, HOUR_US, rows)
-    updated = created + rng.integers(0, 30 * 24 * HOUR_US, rows)
-    customer = rng.integers(1, 1_000_000, rows)
-    status = pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, len(STATUSES), rows).astype(np.int32)),
+    ids = pa.array(range(1, rows + 1), pa.int64())
+    created = pc.add(pc.add(pc.multiply(pc.subtract(ids, 1), SPAN_US // max(rows, 1)), START_US), rand_ints(rows, HOUR_US, 1))
+    updated = pc.add(created, rand_ints(rows, 30 * 24 * HOUR_US, 2))
+    customer = pc.add(rand_ints(rows, 999_999, 3), 1)
+    status = pa.DictionaryArray.from_arrays(pc.cast(rand_ints(rows, len(STATUSES), 4), pa.int32()),
                                             pa.array(STATUSES)).cast(pa.string())
-    amount = rng.integers(0, 10**7, rows) / 100
-    note = pc.binary_join_element_wise("note ", pc.cast(pa.array(customer * 7919 % 1_000_003), pa.string()),
-                                       pc.cast(pa.array(ids), pa.string()), " ")
+    amount = pc.divide(pc.cast(rand_ints(rows, 10**7, 5), pa.float64()), 100.0)
+    note = pc.binary_join_element_wise("note", pc.cast(pc.add(rand_ints(rows, 2**40, 6), 2**40), pa.string()),
+                                       pc.cast(ids, pa.string()), " ")
     ts = pa.timestamp("us")
     return pa.table({"id": ids, "customer_id": customer, "status": status, "amount": amount, "note": note,
-                     "created_at": pa.array(created, ts), "updated_at": pa.array(updated, ts)})
+                     "created_at": pc.cast(created, ts), "updated_at": pc.cast(updated, ts)})
 
 
 def fmt_ts(us):
@@ -73,23 +78,24 @@ def fmt_ts(us):
 
 
 def generate(folder, rows, changes, seed=1):
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     dms = os.path.join(folder, "dms")
     os.makedirs(dms, exist_ok=True)
-    table = base_table(rows, rng)
+    table = base_table(rows)
     step = -(-rows // LOAD_FILES)
     for n in range(LOAD_FILES):
         part = table.slice(n * step, step)
         if part.num_rows:
             pq.write_table(part, os.path.join(dms, f"LOAD{n + 1:08X}.parquet"), compression="snappy")
-    created = table.column("created_at").to_numpy().astype("datetime64[us]").astype(np.int64)
+    created = pc.cast(table.column("created_at"), pa.int64()).combine_chunks()
     del table
 
     # The changes: 90 % on the newest 5 % of keys (20 % of them inserts of new keys, 8 % deletes,
-    # the rest updates), 10 % uniform over the older keys (90 % updates, 10 % deletes).
+    # the rest updates), 10 % uniform over the older keys (90 % updates, 10 % deletes). Every row
+    # carries all columns (as DMS writes them with full supplemental logging); created_at never changes.
     newest = max(1, rows - rows // 20)  # first id of the newest 5 %
     next_key = rows + 1
-    last_created = int(created[-1]) if rows else START_US
+    last_created = created[rows - 1].as_py() if rows else START_US
     new_created = {}
     lines = []
     for _ in range(changes):
@@ -100,14 +106,12 @@ def generate(folder, rows, changes, seed=1):
             next_key += 1
             new_created[key] = last_created + (key - rows) * 60_000_000
         else:
-            key = int(rng.integers(newest, next_key)) if hot else int(rng.integers(1, newest))
+            key = rng.randrange(newest, next_key) if hot else rng.randrange(1, newest)
             op = "D" if r > (0.92 if hot else 0.9) else "U"
-        made = new_created.get(key, int(created[key - 1]) if key <= rows else None)
-        if made is None:
-            continue
-        updated = made + int(rng.integers(0, 60 * 24 * HOUR_US))
-        lines.append(f"{op},{key},{int(rng.integers(1, 1_000_000))},{STATUSES[int(rng.integers(0, 6))]},"
-                     f"{int(rng.integers(0, 10**7)) / 100},changed note {int(rng.integers(0, 2**62)):x} {key},"
+        made = new_created[key] if key > rows else created[key - 1].as_py()
+        updated = made + rng.randrange(60 * 24 * HOUR_US)
+        lines.append(f"{op},{key},{rng.randrange(1, 1_000_000)},{STATUSES[rng.randrange(6)]},"
+                     f"{rng.randrange(10**7) / 100},changed note {rng.getrandbits(62):x} {key},"
                      f"{fmt_ts(made)},{fmt_ts(updated)}\n")
     with open(os.path.join(folder, "changes.csv"), "w") as f:
         f.write("Op," + ",".join(COLUMNS) + "\n")
