@@ -1,5 +1,6 @@
 import DeltaLog
 import LakeColumnar
+import LakeParquet
 
 /// Step 4–5 of a compact round: find, read and rewrite the files holding changed keys, and write
 /// the resolved rows, per partition, bin-packed. Writes only new, uniquely named files; nothing is
@@ -22,13 +23,24 @@ struct CopyOnWrite: Sendable {
         var deleted = 0
     }
 
-    /// What reading one table file found.
-    private struct FileOutcome: Sendable {
+    /// Which rows of a table file hold changed keys (found by reading its key columns only).
+    private struct FileMatches: Sendable {
         var file: AddFile
-        var matchedGroups: [Int32]
-        /// The rows to keep, when the file holds changed keys (it is then rewritten).
-        var kept: ColumnBatch?
+        var reader: ParquetReader
+        /// Per row group: the rows (ascending) whose key the changes touch.
+        var matched: [[Int32]]
+        /// The changed keys (groups) found in the file.
+        var groups: [Int32]
     }
+
+    /// One piece of rewrite work: a row group of a touched file, or a chunk of new after-images.
+    private enum Unit: Sendable {
+        case rowGroup(file: Int, group: Int)
+        case upserts(Range<Int>)
+    }
+
+    /// After-images written per task and step (bounded memory, both cores busy).
+    static let upsertChunkRows = 1 << 16
 
     func apply(snapshot: Snapshot) async throws -> Result {
         var result = Result()
@@ -37,42 +49,82 @@ struct CopyOnWrite: Sendable {
         result.readPaths = selection.readPaths
         result.readWholeTable = selection.readWholeTable
         var present = [Bool](repeating: false, count: resolution.keyCount)
-        var pending = PartitionBuffers()
+        let limits = StreamLimits(options: options, minimumPartSize: io.table.store.minimumPartSize)
+        let tasks = max(1, options.parallelism)
 
-        // Read candidate files, `parallelism` at a time; rows of changed keys are dropped.
-        try await withThrowingTaskGroup(of: FileOutcome.self) { group in
+        // 1. Find the changed keys' rows: key columns only, `parallelism` files at a time. A file
+        //    holding none is left alone.
+        var touched: [FileMatches] = []
+        try await withThrowingTaskGroup(of: FileMatches.self) { group in
             var next = 0
             func launch() {
                 guard next < candidates.count else { return }
                 let file = candidates[next]
                 next += 1
-                group.addTask { try await scan(file) }
+                group.addTask { try await match(file) }
             }
-            for _ in 0..<max(1, options.parallelism) { launch() }
-            while let outcome = try await group.next() {
+            for _ in 0..<tasks { launch() }
+            while let found = try await group.next() {
                 launch()
                 result.filesRead += 1
-                options.progress?("\(io.table.root): rewriting: read \(result.filesRead)/\(candidates.count) table file(s)")
-                result.bytesRead += outcome.file.size
-                for g in outcome.matchedGroups { present[Int(g)] = true }
-                guard let kept = outcome.kept else { continue }
-                result.removes.append(outcome.file)
-                if kept.rowCount > 0 {
-                    result.adds += try await pending.append(kept, partition: outcome.file.partitionValues, io: io,
-                                                            targetBytes: options.targetFileSize)
+                result.bytesRead += found.file.size
+                options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
+                for g in found.groups { present[Int(g)] = true }
+                if !found.groups.isEmpty { touched.append(found) }
+            }
+        }
+        result.removes = touched.map(\.file)
+
+        // 2. Stream the kept rows of touched files, row group by row group, and the resolved
+        //    after-images (with derived partition columns) into new files per partition. Memory is
+        //    a few row groups per task, not the files.
+        var units: [Unit] = []
+        for (f, found) in touched.enumerated() {
+            for g in found.matched.indices { units.append(.rowGroup(file: f, group: g)) }
+        }
+        let upserts = resolution.upsertRows
+        var from = 0
+        while from < upserts.count {
+            let to = min(upserts.count, from + Self.upsertChunkRows)
+            units.append(.upserts(from..<to))
+            from = to
+        }
+        let pool = FileWriterPool(limits: limits) { [io] partition in
+            StreamingFile(table: io.table, folder: DeltaPaths.partitionFolder(columns: io.partitionColumns, values: partition),
+                           partition: partition, schema: io.fileSchema, options: io.writerOptions, limits: limits)
+        }
+        let gate = MemoryGate(capacity: limits.workingBytes)
+        let matches = touched
+        do {
+            try await withThrowingTaskGroup(of: [AddFile].self) { group in
+                var next = 0
+                func launch() {
+                    guard next < units.count else { return }
+                    let unit = units[next]
+                    next += 1
+                    group.addTask {
+                        switch unit {
+                        case .rowGroup(let f, let g):
+                            return try await rewrite(matches[f], group: g, pool: pool, gate: gate)
+                        case .upserts(let range):
+                            return try await writeUpserts(upserts[range], pool: pool)
+                        }
+                    }
+                }
+                for _ in 0..<tasks { launch() }
+                var done = 0
+                while let adds = try await group.next() {
+                    launch()
+                    done += 1
+                    result.adds += adds
+                    options.progress?("\(io.table.root): rewriting: wrote \(done)/\(units.count) row group(s) and chunk(s)")
                 }
             }
+            result.adds += try await pool.finishAll()
+        } catch {
+            await pool.abortAll()
+            throw error
         }
-
-        // The resolved after-images, with derived partition columns, into their partitions.
-        let upserts = resolution.upsertRows
-        if !upserts.isEmpty {
-            let rows = try tableRows(resolution.changes.rows.selectingRows(upserts))
-            for (partition, part) in try split(rows) {
-                result.adds += try await pending.append(part, partition: partition, io: io, targetBytes: options.targetFileSize)
-            }
-        }
-        result.adds += try await pending.flushAll(io: io, targetBytes: options.targetFileSize)
 
         for g in 0..<resolution.keyCount {
             if resolution.outcome[g] >= 0 {
@@ -84,23 +136,88 @@ struct CopyOnWrite: Sendable {
         return result
     }
 
-    /// Reads one file and drops the rows whose key the changes touch.
-    private func scan(_ file: AddFile) async throws -> FileOutcome {
-        let batch = try await io.read(file)
-        let keys = try KeyColumns(batch: batch, names: layout.key, context: file.path)
-        let hashes = keys.hashes()
-        var matched: [Int32] = []
-        var keep: [Int] = []
-        keep.reserveCapacity(batch.rowCount)
-        for row in 0..<batch.rowCount {
-            if let g = resolution.group(of: keys, row: row, hash: hashes[row]) {
-                matched.append(Int32(g))
+    /// Reads a file's key columns, row group by row group, and finds the rows of changed keys.
+    private func match(_ file: AddFile) async throws -> FileMatches {
+        let reader = try await io.open(file)
+        var matched: [[Int32]] = []
+        var groups: [Int32] = []
+        for g in 0..<reader.rowGroupCount {
+            let keys = try await io.keyColumns(layout.key, of: file, reader: reader, group: g)
+            var rows: [Int32] = []
+            if let groupKeys = resolution.index.int64Keys, let values = keys.int64Values {
+                // One integer key column: hash and compare integers, no per-row dispatch.
+                groupKeys.withUnsafeBufferPointer { groupKeys in
+                    values.withUnsafeBufferPointer { values in
+                        for row in 0..<values.count {
+                            let v = values[row]
+                            if let found = resolution.index.find(int64: v, hash: KeyColumns.int64Hash(v), keys: groupKeys) {
+                                rows.append(Int32(row))
+                                groups.append(Int32(found))
+                            }
+                        }
+                    }
+                }
             } else {
-                keep.append(row)
+                let hashes = keys.hashes()
+                for row in 0..<keys.count {
+                    if let found = resolution.group(of: keys, row: row, hash: hashes[row]) {
+                        rows.append(Int32(row))
+                        groups.append(Int32(found))
+                    }
+                }
             }
+            matched.append(rows)
         }
-        guard !matched.isEmpty else { return FileOutcome(file: file, matchedGroups: [], kept: nil) }
-        return FileOutcome(file: file, matchedGroups: matched, kept: batch.selectingRows(keep))
+        return FileMatches(file: file, reader: reader, matched: matched, groups: groups)
+    }
+
+    /// Writes the rows of one row group of a touched file that no change touches.
+    private func rewrite(_ found: FileMatches, group: Int, pool: FileWriterPool, gate: MemoryGate) async throws -> [AddFile] {
+        let meta = found.reader.metadata.rowGroups[group]
+        // Decoded rows, the kept copy and the encoded output: about three times the row group's size.
+        let estimate = Int(clamping: max(meta.totalByteSize, meta.numRows * 8)) * 3
+        let held = await gate.acquire(estimate)
+        do {
+            let adds = try await rewriteHeld(found, group: group, pool: pool)
+            await gate.release(held)
+            return adds
+        } catch {
+            await gate.release(held)
+            throw error
+        }
+    }
+
+    private func rewriteHeld(_ found: FileMatches, group: Int, pool: FileWriterPool) async throws -> [AddFile] {
+        let batch = try await io.readStored(found.file, reader: found.reader, group: group)
+        let drop = found.matched[group]
+        guard !drop.isEmpty else { return try await pool.write(batch, partition: found.file.partitionValues) }
+        var keep: [Int] = []
+        keep.reserveCapacity(batch.rowCount - drop.count)
+        var row = 0
+        for d in drop {
+            let end = Int(d)
+            while row < end {
+                keep.append(row)
+                row += 1
+            }
+            row = end + 1
+        }
+        while row < batch.rowCount {
+            keep.append(row)
+            row += 1
+        }
+        guard !keep.isEmpty else { return [] }
+        return try await pool.write(batch.gather(keep), partition: found.file.partitionValues)
+    }
+
+    /// Writes resolved after-images (rows of the change set), each into its partition.
+    private func writeUpserts(_ rows: ArraySlice<Int>, pool: FileWriterPool) async throws -> [AddFile] {
+        let batch = try tableRows(resolution.changes.rows.selectingRows(Array(rows)))
+        var adds: [AddFile] = []
+        for (partition, part) in try split(batch) {
+            adds += try await pool.write(io.stored(part), partition: partition)
+        }
+        return adds
     }
 
     /// Adds derived partition columns: a batch in the data schema becomes one in the table schema.
@@ -138,41 +255,5 @@ struct CopyOnWrite: Sendable {
             for (name, value) in zip(parts, key) { values[name] = .some(value) }
             return (values, batch.selectingRows(groups[key] ?? []))
         }
-    }
-}
-
-/// Rows waiting to be written, per partition; a partition is written out once it holds a file's worth.
-struct PartitionBuffers {
-    private var buffers: [String: (values: PartitionValues, batches: [ColumnBatch], bytes: Int)] = [:]
-    private var order: [String] = []
-
-    private static func id(_ values: PartitionValues) -> String {
-        values.keys.sorted().map { "\($0)=\(values[$0].flatMap { $0 } ?? "\u{0}")" }.joined(separator: "\u{1}")
-    }
-
-    mutating func append(_ batch: ColumnBatch, partition: PartitionValues, io: TableFiles, targetBytes: Int) async throws -> [AddFile] {
-        let id = Self.id(partition)
-        if buffers[id] == nil {
-            buffers[id] = (partition, [], 0)
-            order.append(id)
-        }
-        buffers[id]?.batches.append(batch)
-        buffers[id]?.bytes += batch.columns.reduce(0) { $0 + TableFiles.memoryBytes($1) }
-        guard let entry = buffers[id], entry.bytes >= targetBytes else { return [] }
-        buffers[id] = (partition, [], 0)
-        let all = entry.batches.count == 1 ? entry.batches[0] : try ColumnBatch.concatenating(entry.batches, schema: io.schema)
-        return try await io.write(all, partition: partition, targetBytes: targetBytes)
-    }
-
-    mutating func flushAll(io: TableFiles, targetBytes: Int) async throws -> [AddFile] {
-        var adds: [AddFile] = []
-        for id in order {
-            guard let entry = buffers[id], !entry.batches.isEmpty else { continue }
-            let all = entry.batches.count == 1 ? entry.batches[0] : try ColumnBatch.concatenating(entry.batches, schema: io.schema)
-            adds += try await io.write(all, partition: entry.values, targetBytes: targetBytes)
-        }
-        buffers = [:]
-        order = []
-        return adds
     }
 }

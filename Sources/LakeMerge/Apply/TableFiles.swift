@@ -61,7 +61,7 @@ struct TableFiles: Sendable {
         }
         if case .timestamp = type, bytes.count > 10, bytes[10] == UInt8(ascii: "T") { bytes[10] = UInt8(ascii: " ") }
         for _ in 0..<count {
-            let ok = bytes.withUnsafeBufferPointer { builder.append(text: $0) }
+            let ok = bytes.withUnsafeBufferPointer { builder.appendText($0, options: .dms) }
             guard ok else { throw MergeError("\(context): value '\(text)' is not a \(type)") }
         }
         return builder.finish()
@@ -108,6 +108,74 @@ struct TableFiles: Sendable {
             start = end
         }
         return adds
+    }
+
+    static func memoryBytes(_ batch: ColumnBatch) -> Int {
+        batch.columns.reduce(0) { $0 + memoryBytes($1) }
+    }
+
+    // MARK: Streaming (one row group at a time)
+
+    /// Opens a live file's footer.
+    func open(_ file: AddFile) async throws -> ParquetReader {
+        let key = try DeltaPaths.dataFileKey(tableRoot: table.root, logPath: file.path)
+        return try await ParquetReader.open(ObjectStoreSource(store: table.store, key: key))
+    }
+
+    /// The key columns of row group `group` of a file: read from the file, or the file's partition
+    /// value repeated when a key column is a partition column.
+    func keyColumns(_ names: [String], of file: AddFile, reader: ParquetReader, group: Int) async throws -> KeyColumns {
+        let rowCount = Int(reader.metadata.rowGroups[group].numRows)
+        let fileNames = Set(reader.columns.map(\.name))
+        let stored = names.filter { !partitionColumns.contains($0) && fileNames.contains($0) }
+        let batch = stored.isEmpty ? nil : try await reader.readRowGroup(group, columns: stored)
+        var columns: [Column] = []
+        for name in names {
+            guard let field = schema.fields.first(where: { $0.name == name }) else {
+                throw MergeError.missingKeyColumn(name, context: file.path)
+            }
+            if partitionColumns.contains(name) {
+                columns.append(try Self.constant(file.partitionValues[name] ?? nil, type: field.type, count: rowCount,
+                                                 context: "\(file.path) partition \(name)"))
+            } else if let batch, let c = batch.column(named: name) {
+                guard c.storage.kind == field.type.storageKind else { throw typeMismatch(file, field) }
+                columns.append(c)
+            } else {
+                columns.append(.nulls(field.type, count: rowCount))
+            }
+        }
+        return KeyColumns(columns)
+    }
+
+    /// Row group `group` of a file in the file schema (``fileSchema``); columns added to the table
+    /// after the file was written are null.
+    func readStored(_ file: AddFile, reader: ParquetReader, group: Int) async throws -> ColumnBatch {
+        let stored = fileSchema
+        let rowCount = Int(reader.metadata.rowGroups[group].numRows)
+        let fileNames = Set(reader.columns.map(\.name))
+        let present = stored.fields.filter { fileNames.contains($0.name) }.map(\.name)
+        let part = try await reader.readRowGroup(group, columns: present)
+        var columns: [Column] = []
+        for field in stored.fields {
+            if let c = part.column(named: field.name) {
+                guard c.storage.kind == field.type.storageKind, c.count == rowCount else { throw typeMismatch(file, field) }
+                columns.append(c)
+            } else {
+                columns.append(.nulls(field.type, count: rowCount))
+            }
+        }
+        return ColumnBatch(schema: stored, columns: columns, rowCount: rowCount)
+    }
+
+    /// The stored columns of a batch in the table schema (partition columns dropped).
+    func stored(_ batch: ColumnBatch) -> ColumnBatch {
+        let stored = fileSchema
+        let indexes = stored.fields.compactMap { f in batch.schema.index(of: f.name) }
+        return ColumnBatch(schema: stored, columns: indexes.map { batch.columns[$0] }, rowCount: batch.rowCount)
+    }
+
+    private func typeMismatch(_ file: AddFile, _ field: Field) -> MergeError {
+        MergeError("\(file.path): column '\(field.name)' is not stored as \(field.type); the file does not match the table schema")
     }
 
     static func memoryBytes(_ column: Column) -> Int {

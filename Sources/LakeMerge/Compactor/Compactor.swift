@@ -37,6 +37,7 @@ public struct Compactor: Sendable {
     /// Runs rounds until the source has nothing pending (each round one commit, sized to the memory
     /// budget), redoing a round after a lost commit race (up to ``CompactOptions/maxRetries`` in a row).
     public func run() async throws -> CompactSummary {
+        HeapTuning.boundRetention()
         let started = Date()
         var total: CompactSummary?
         while true {

@@ -29,6 +29,19 @@ public struct KeyColumns: Sendable {
         self.count = batch.rowCount
     }
 
+    /// The values of a key that is one 64-bit integer column without nulls, else `nil`.
+    public var int64Values: [Int64]? {
+        guard columns.count == 1, case .int64(let values) = columns[0].storage else { return nil }
+        if let validity = columns[0].validity, validity.nonzeroBitCount != validity.count { return nil }
+        return values
+    }
+
+    /// The row hash ``hashes()`` gives a single non-null 64-bit integer key.
+    @inline(__always)
+    public static func int64Hash(_ value: Int64) -> UInt64 {
+        mix(0x243F_6A88_85A3_08D3, UInt64(bitPattern: value))
+    }
+
     /// One 64-bit hash per row.
     public func hashes() -> [UInt64] {
         var h = [UInt64](repeating: 0x243F_6A88_85A3_08D3, count: count)

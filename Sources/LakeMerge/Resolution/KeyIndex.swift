@@ -18,6 +18,12 @@ public struct KeyIndex: Sendable {
 
     public var groupCount: Int { representatives.count }
 
+    /// Each group's key when every source is one non-null 64-bit integer column (the common
+    /// `id bigint` key): lookups then compare integers instead of going through ``KeyColumns``.
+    public private(set) var int64Keys: [Int64]?
+    /// The sources' key values in that case.
+    private var sourceInt64: [[Int64]] = []
+
     /// - Parameters:
     ///   - sources: the key columns rows may come from (e.g. after-image keys and before-image keys).
     ///   - expectedGroups: a sizing hint.
@@ -29,6 +35,12 @@ public struct KeyIndex: Sendable {
         mask = capacity - 1
         groupHashes.reserveCapacity(expectedGroups)
         representatives.reserveCapacity(expectedGroups)
+        let values = sources.compactMap(\.int64Values)
+        if values.count == sources.count {
+            sourceInt64 = values
+            int64Keys = []
+            int64Keys?.reserveCapacity(expectedGroups)
+        }
     }
 
     /// The group of row `row` of source `source` (whose hash is `hash`), created if new.
@@ -41,10 +53,13 @@ public struct KeyIndex: Sendable {
                 slots[slot] = Int32(group)
                 groupHashes.append(hash)
                 representatives.append(KeyRef(source: Int32(source), row: Int32(row)))
+                if int64Keys != nil { int64Keys?.append(sourceInt64[source][row]) }
                 if representatives.count * 2 > slots.count { grow() }
                 return group
             }
-            if groupHashes[g] == hash {
+            if let keys = int64Keys {
+                if keys[g] == sourceInt64[source][row] { return g }
+            } else if groupHashes[g] == hash {
                 let rep = representatives[g]
                 if sources[source].equal(row, sources[Int(rep.source)], Int(rep.row)) { return g }
             }
@@ -63,6 +78,21 @@ public struct KeyIndex: Sendable {
                 if keys.equal(row, sources[Int(rep.source)], Int(rep.row)) { return g }
             }
             slot = (slot + 1) & mask
+        }
+    }
+
+    /// The group of a single 64-bit integer key (only when ``int64Keys`` is set); `hash` is
+    /// ``KeyColumns/int64Hash(_:)`` of it.
+    @inline(__always)
+    public func find(int64 value: Int64, hash: UInt64, keys: UnsafeBufferPointer<Int64>) -> Int? {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            while true {
+                let g = Int(slots[slot])
+                if g < 0 { return nil }
+                if keys[g] == value { return g }
+                slot = (slot + 1) & mask
+            }
         }
     }
 

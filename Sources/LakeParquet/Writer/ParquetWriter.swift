@@ -39,12 +39,21 @@ public final class ParquetWriter {
 
     /// Appends a batch; row groups are closed as they fill.
     public func write(_ batch: ColumnBatch) throws {
+        try write(batch, rows: 0..<batch.rowCount)
+    }
+
+    /// Appends rows `rows` of a batch (without copying them out first); row groups are closed as
+    /// they fill.
+    public func write(_ batch: ColumnBatch, rows: Range<Int>) throws {
         guard !closed else { throw ParquetError.invalidArgument("the Parquet writer is already closed") }
         try check(batch)
-        var start = 0
-        while start < batch.rowCount {
+        guard rows.lowerBound >= 0, rows.upperBound <= batch.rowCount else {
+            throw ParquetError.invalidArgument("rows \(rows) are outside the batch's \(batch.rowCount) rows")
+        }
+        var start = rows.lowerBound
+        while start < rows.upperBound {
             // Slices of at most 64Ki rows keep the byte limit of a row group honest.
-            let n = min(batch.rowCount - start, options.rowGroupRows - rowsInGroup, 1 << 16)
+            let n = min(rows.upperBound - start, options.rowGroupRows - rowsInGroup, 1 << 16)
             for i in columns.indices { try columns[i].append(batch.columns[i], range: start..<(start + n)) }
             rowsInGroup += n
             start += n

@@ -1,0 +1,118 @@
+import DeltaLog
+import Foundation
+import LakeColumnar
+import LakeObjectStore
+import LakeParquet
+import Testing
+
+@testable import LakeMerge
+
+/// A deterministic generator, so a failure reproduces.
+private struct StreamRNG: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+private let schema = Schema([
+    Field("id", .int64), Field("day", .date), Field("at", .timestamp(utc: true)), Field("amount", .decimal(precision: 12, scale: 2)),
+    Field("score", .float64), Field("ratio", .float32), Field("name", .string), Field("flag", .boolean), Field("blob", .binary),
+    Field("empty", .int32),
+])
+
+/// Rows of every storage kind with nulls; `oddFloats` adds NaN and infinities, strings share long
+/// prefixes (so the 8-byte prefix comparison must fall back to the full bytes) and run past 32 characters.
+private func randomBatch(rows: Int, seed: UInt64, oddFloats: Bool) -> ColumnBatch {
+    var rng = StreamRNG(state: seed)
+    func valid() -> Bitmap { Bitmap((0..<rows).map { _ in Int.random(in: 0..<10, using: &rng) != 0 }) }
+    let ids = (0..<rows).map { _ in Int64.random(in: -1_000_000...1_000_000, using: &rng) }
+    let days = (0..<rows).map { _ in Int32.random(in: -1000...30000, using: &rng) }
+    let ats = (0..<rows).map { _ in Int64.random(in: 0...2_000_000_000_000_000, using: &rng) }
+    let amounts = (0..<rows).map { _ in Int128(Int64.random(in: -10_000_000...10_000_000, using: &rng)) }
+    let scores: [Double] = (0..<rows).map { _ in
+        if oddFloats, Int.random(in: 0..<500, using: &rng) == 0 { return [Double.nan, .infinity, -.infinity].randomElement(using: &rng) ?? 0 }
+        return Double.random(in: -1e6...1e6, using: &rng)
+    }
+    let ratios: [Float] = (0..<rows).map { _ in [Float(0.5), -1.25, 0, -0.0, 3].randomElement(using: &rng) ?? 0 }
+    var names = VarBytes()
+    let stems = ["", "a", "ab", "same prefix 12345678", "same prefix 12345679", "日本語", "zz", "same prefix 1234567",
+                 "a much longer value that runs well past thirty-two characters"]
+    for _ in 0..<rows { names.append(stems.randomElement(using: &rng)! + String(Int.random(in: 0..<3, using: &rng))) }
+    var blobs = VarBytes()
+    for _ in 0..<rows { blobs.append([UInt8](repeating: UInt8.random(in: 0...255, using: &rng), count: Int.random(in: 0..<4, using: &rng))) }
+    let columns: [Column] = [
+        Column(.int64(ids), validity: valid()), Column(.int32(days), validity: valid()), Column(.int64(ats), validity: valid()),
+        Column(.int128(amounts), validity: valid()), Column(.float64(scores), validity: valid()), Column(.float32(ratios)),
+        Column(.bytes(names), validity: valid()), Column(.boolean((0..<rows).map { $0 % 3 == 0 }), validity: valid()),
+        Column(.bytes(blobs), validity: valid()), .nulls(.int32, count: rows),
+    ]
+    return ColumnBatch(schema: schema, columns: columns, rowCount: rows)
+}
+
+@Suite("Streaming rewrite")
+struct StreamingRewriteTests {
+    @Test("statistics accumulated over pieces equal FileStats over all rows", arguments: [(1 as UInt64, false), (2, true), (3, true), (4, false)])
+    func statisticsOverPieces(seed: UInt64, oddFloats: Bool) {
+        let batch = randomBatch(rows: 3000, seed: seed, oddFloats: oddFloats)
+        var rng = StreamRNG(state: seed &* 7)
+        var accumulator = StatsAccumulator(schema: schema)
+        var start = 0
+        while start < batch.rowCount {
+            let end = min(batch.rowCount, start + Int.random(in: 1...700, using: &rng))
+            accumulator.add(batch, rows: start..<end)
+            start = end
+        }
+        #expect(accumulator.stats() == FileStats.compute(batch))
+    }
+
+    @Test("the writer pool rolls files at the target size, in row groups, with exact statistics")
+    func poolWritesFilesOfRowGroups() async throws {
+        let store = InMemoryStore()
+        let table = DeltaTable(store: store, root: "t")
+        var options = CompactOptions()
+        options.memoryBudget = 64 << 20  // 512 KiB row groups (the floor is 1 MiB; see below)
+        options.targetFileSize = 1 << 20
+        var limits = StreamLimits(options: options, minimumPartSize: store.minimumPartSize)
+        limits.rowGroupBytes = 64 << 10  // small row groups, so every file has several
+        limits.partBytes = 32 << 10  // and is uploaded in parts
+        let frozen = limits
+        let pool = FileWriterPool(limits: limits) { partition in
+            StreamingFile(table: table, folder: "", partition: partition, schema: schema, options: WriterOptions(), limits: frozen)
+        }
+        let batches = (0..<6).map { randomBatch(rows: 4000, seed: 100 + UInt64($0), oddFloats: $0 == 3) }
+        var adds: [AddFile] = []
+        try await withThrowingTaskGroup(of: [AddFile].self) { group in
+            for batch in batches { group.addTask { try await pool.write(batch, partition: [:]) } }
+            for try await a in group { adds += a }
+        }
+        adds += try await pool.finishAll()
+        #expect(adds.count > 1)
+        var total = 0
+        var seenIDs: [Int64?] = []
+        for add in adds {
+            let reader = try await ParquetReader.open(ObjectStoreSource(store: store, key: table.key(add.path)))
+            #expect(reader.rowGroupCount > 1)
+            let parts = try await reader.readBatches()
+            let whole = try ColumnBatch.concatenating(parts.map { ColumnBatch(schema: schema, columns: $0.columns, rowCount: $0.rowCount) }, schema: schema)
+            #expect(add.stats == FileStats.compute(whole).jsonString(order: schema.names))
+            total += whole.rowCount
+            if case .int64(let v) = whole.columns[0].storage {
+                for i in 0..<whole.rowCount { seenIDs.append(whole.columns[0].isNull(i) ? nil : v[i]) }
+            }
+        }
+        #expect(total == batches.count * 4000)
+        // Every row arrives exactly once (as a multiset of ids, nulls included).
+        var expected: [Int64?] = []
+        for batch in batches {
+            if case .int64(let v) = batch.columns[0].storage {
+                for i in 0..<batch.rowCount { expected.append(batch.columns[0].isNull(i) ? nil : v[i]) }
+            }
+        }
+        #expect(seenIDs.map { $0 ?? .min }.sorted() == expected.map { $0 ?? .min }.sorted())
+    }
+}
