@@ -1,7 +1,8 @@
 import Foundation
 
-/// The `--schema FILE` JSON (issue 6) that describes a change file fully, shared by `lakectl
-/// convert`, `ingest --format dms-csv` and `compact --from`:
+/// The `--schema FILE` JSON (issue 6) that describes a change file fully. This is the one parser of
+/// it: `lakectl convert`/`table`, `ingest --format dms-csv`, `compact --from` and the change log's
+/// `schema` object all read it here.
 ///
 /// ```json
 /// {"columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long", "nullable": false}],
@@ -10,7 +11,14 @@ import Foundation
 ///
 /// `columns` lists every column in file order (including the op, timestamp, sequence and
 /// before-image columns the other fields name). Types use Delta's names (``typeName(_:)``) and the
-/// usual SQL aliases (``parseType(_:)``). `nullable` defaults to true.
+/// usual SQL and AWS DMS aliases (``parseType(_:)``; the list is in docs/CHANGE_FILES.md).
+/// `nullable` defaults to true. Rules checked by ``parse(_:source:requireKey:)``:
+/// - column names are non-empty and unique; table columns (not op/timestamp/sequence/before) also
+///   ignoring case, as Delta column names are case-insensitive;
+/// - `key`, `op`, `timestamp`, `sequence` and `before` name columns of `columns`; `key` is non-empty
+///   when required and lists no column twice; op, timestamp and sequence are three different
+///   columns, none of them a key or before-image column;
+/// - the op column is a string; `before` lists one column per key column (in key order) when both are given.
 public struct SchemaFile: Sendable, Hashable {
     public var columns: [Field]
     public var key: [String]
@@ -32,8 +40,15 @@ public struct SchemaFile: Sendable, Hashable {
     /// The schema of every column, in file order.
     public var schema: Schema { Schema(columns) }
 
+    /// The columns that carry row data: every column but the op, timestamp, sequence and
+    /// before-image columns.
+    public var dataFields: [Field] {
+        let meta = Set([op, timestamp, sequence].compactMap { $0 } + before)
+        return columns.filter { !meta.contains($0.name) }
+    }
+
     /// Parses a schema file's JSON; `source` (the path) names it in errors. With `requireKey` a
-    /// missing or empty `key` is an error (the merge job needs it; `convert` does not).
+    /// missing or empty `key` is an error (the merge job needs one when `--key` is not given).
     public static func parse(_ bytes: [UInt8], source: String, requireKey: Bool = false) throws(SchemaFileError) -> SchemaFile {
         let object: Any
         do {
@@ -41,7 +56,19 @@ public struct SchemaFile: Sendable, Hashable {
         } catch {
             throw SchemaFileError(source, "not valid JSON (\(error.localizedDescription))")
         }
-        guard let root = object as? [String: Any] else { throw SchemaFileError(source, "expected a JSON object {\"columns\": [...], ...}") }
+        return try parse(jsonObject: object, source: source, requireKey: requireKey)
+    }
+
+    public static func parse(_ text: String, source: String, requireKey: Bool = false) throws(SchemaFileError) -> SchemaFile {
+        try parse(Array(text.utf8), source: source, requireKey: requireKey)
+    }
+
+    /// Parses the already-decoded JSON object (as `JSONSerialization` returns it), e.g. the
+    /// `schema` member of a change-log entry.
+    public static func parse(jsonObject object: Any, source: String, requireKey: Bool = false) throws(SchemaFileError) -> SchemaFile {
+        guard let root = object as? [String: Any] else {
+            throw SchemaFileError(source, "expected a JSON object {\"columns\": [...], \"key\": [...], ...}")
+        }
         let known: Set<String> = ["columns", "key", "op", "timestamp", "sequence", "before"]
         for name in root.keys.sorted() where !known.contains(name) {
             throw SchemaFileError(source, "unknown field \"\(name)\" (expected columns, key, op, timestamp, sequence, before)")
@@ -50,47 +77,94 @@ public struct SchemaFile: Sendable, Hashable {
             throw SchemaFileError(source, "\"columns\" must be a non-empty array of {\"name\": ..., \"type\": ..., \"nullable\": true}")
         }
         var fields: [Field] = []
-        var seen = Set<String>()
+        var exactNames = Set<String>()
+        var seen: [String: String] = [:]  // lowercased name → first spelling (for hints)
         for (i, item) in list.enumerated() {
-            guard let column = item as? [String: Any] else { throw SchemaFileError(source, "column \(i + 1) is not an object") }
-            guard let name = column["name"] as? String, !name.isEmpty else { throw SchemaFileError(source, "column \(i + 1) has no \"name\"") }
-            guard seen.insert(name).inserted else { throw SchemaFileError(source, "column '\(name)' appears twice") }
+            let position = "column \(i + 1)"
+            guard let column = item as? [String: Any] else { throw SchemaFileError(source, "\(position) is not an object {\"name\", \"type\", \"nullable\"}") }
+            guard let name = column["name"] as? String, !name.isEmpty else { throw SchemaFileError(source, "\(position) has no \"name\"") }
+            guard exactNames.insert(name).inserted else { throw SchemaFileError(source, "\(position) '\(name)': the name appears twice") }
+            if seen[name.lowercased()] == nil { seen[name.lowercased()] = name }
             for k in column.keys.sorted() where !["name", "type", "nullable"].contains(k) {
-                throw SchemaFileError(source, "column '\(name)': unknown field \"\(k)\" (expected name, type, nullable)")
+                throw SchemaFileError(source, "\(position) '\(name)': unknown field \"\(k)\" (expected name, type, nullable)")
             }
-            guard let typeText = column["type"] as? String else { throw SchemaFileError(source, "column '\(name)' has no \"type\"") }
+            guard let typeText = column["type"] as? String else { throw SchemaFileError(source, "\(position) '\(name)' has no \"type\" (\(acceptedTypeNames))") }
             let type: DataType
-            do { type = try parseType(typeText) } catch { throw SchemaFileError(source, "column '\(name)': \(error.message)") }
+            do { type = try parseType(typeText) } catch { throw SchemaFileError(source, "\(position) '\(name)': \(error.message)") }
             var nullable = true
-            if let flag = column["nullable"] {
-                guard let b = flag as? Bool, CFGetTypeIDIfBool(flag) else { throw SchemaFileError(source, "column '\(name)': \"nullable\" must be true or false") }
+            if let flag = column["nullable"], !(flag is NSNull) {
+                guard isJSONBool(flag), let b = flag as? Bool else { throw SchemaFileError(source, "\(position) '\(name)': \"nullable\" must be true or false") }
                 nullable = b
             }
             fields.append(Field(name, type, nullable: nullable))
         }
-        func names(_ key: String) throws(SchemaFileError) -> [String] {
-            guard let value = root[key] else { return [] }
-            guard let list = value as? [String] else { throw SchemaFileError(source, "\"\(key)\" must be an array of column names") }
-            for name in list where !seen.contains(name) { throw SchemaFileError(source, "\"\(key)\" names '\(name)', which is not in \"columns\"") }
+        let exact = exactNames
+        func check(_ field: String, _ name: String) throws(SchemaFileError) {
+            guard exact.contains(name) else {
+                let hint = seen[name.lowercased()].map { " (did you mean '\($0)'? names here are exact)" } ?? ""
+                throw SchemaFileError(source, "\"\(field)\" names '\(name)', which is not in \"columns\"\(hint)")
+            }
+        }
+        func names(_ field: String) throws(SchemaFileError) -> [String] {
+            guard let value = root[field], !(value is NSNull) else { return [] }
+            // A single name is accepted for a one-column list.
+            let list: [String]
+            if let one = value as? String { list = [one] } else if let many = value as? [String] { list = many } else {
+                throw SchemaFileError(source, "\"\(field)\" must be an array of column names")
+            }
+            var unique = Set<String>()
+            for name in list {
+                try check(field, name)
+                guard unique.insert(name).inserted else { throw SchemaFileError(source, "\"\(field)\" lists '\(name)' twice") }
+            }
             return list
         }
-        func name(_ key: String) throws(SchemaFileError) -> String? {
-            guard let value = root[key], !(value is NSNull) else { return nil }
-            guard let name = value as? String else { throw SchemaFileError(source, "\"\(key)\" must be a column name") }
-            guard seen.contains(name) else { throw SchemaFileError(source, "\"\(key)\" names '\(name)', which is not in \"columns\"") }
+        func name(_ field: String) throws(SchemaFileError) -> String? {
+            guard let value = root[field], !(value is NSNull) else { return nil }
+            guard let name = value as? String else { throw SchemaFileError(source, "\"\(field)\" must be a column name") }
+            try check(field, name)
             return name
         }
         let file = SchemaFile(columns: fields, key: try names("key"), op: try name("op"), timestamp: try name("timestamp"),
                               sequence: try name("sequence"), before: try names("before"))
-        if requireKey, file.key.isEmpty { throw SchemaFileError(source, "\"key\" must list the primary-key columns") }
-        if let op = file.op, let field = fields.first(where: { $0.name == op }), field.type != .string {
-            throw SchemaFileError(source, "the op column '\(op)' must have type string, not \(typeName(field.type))")
-        }
+        try file.validateRoles(source: source, requireKey: requireKey)
         return file
     }
 
-    public static func parse(_ text: String, source: String, requireKey: Bool = false) throws(SchemaFileError) -> SchemaFile {
-        try parse(Array(text.utf8), source: source, requireKey: requireKey)
+    /// The cross-field rules (see the type's documentation).
+    private func validateRoles(source: String, requireKey: Bool) throws(SchemaFileError) {
+        if requireKey, key.isEmpty {
+            throw SchemaFileError(source, "\"key\" must list the primary-key columns (or pass --key)")
+        }
+        var roles: [String: String] = [:]
+        for (role, name) in [("op", op), ("timestamp", timestamp), ("sequence", sequence)] {
+            guard let name else { continue }
+            if let other = roles[name] { throw SchemaFileError(source, "'\(name)' is both the \(other) and the \(role) column") }
+            roles[name] = role
+        }
+        for name in key + before {
+            if let role = roles[name] { throw SchemaFileError(source, "'\(name)' is the \(role) column, so it cannot be a key or before-image column") }
+        }
+        for name in before where key.contains(name) {
+            throw SchemaFileError(source, "'\(name)' is in both \"key\" and \"before\"; before-image columns are separate columns holding the old key")
+        }
+        // Delta column names are case-insensitive: two table columns may not differ only in case
+        // (an `Op` column beside a table column `op` is fine: it is not a table column).
+        var dataNames: [String: String] = [:]
+        for field in dataFields {
+            if let other = dataNames.updateValue(field.name, forKey: field.name.lowercased()) {
+                throw SchemaFileError(source, "columns '\(other)' and '\(field.name)' differ only in case; Delta column names are case-insensitive")
+            }
+        }
+        func type(_ name: String) -> DataType? { columns.first { $0.name == name }?.type }
+        if let op, let t = type(op), t != .string {
+            throw SchemaFileError(source, "the op column '\(op)' must have type string, not \(Self.typeName(t))")
+        }
+        if !before.isEmpty {
+            guard before.count == key.count || key.isEmpty else {
+                throw SchemaFileError(source, "\"before\" lists \(before.count) column(s) but \"key\" has \(key.count); list one before-image column per key column, in key order")
+            }
+        }
     }
 
     /// The JSON text of this schema file (Delta type names; parses back to an equal value).
@@ -121,6 +195,20 @@ public struct SchemaFile: Sendable, Hashable {
         return "{\n  " + parts.joined(separator: ",\n  ") + "\n}\n"
     }
 
+    /// The JSON object form (for `JSONSerialization`, e.g. inside a change-log entry); parses back
+    /// with ``parse(jsonObject:source:requireKey:)`` to an equal value.
+    public var jsonObject: [String: Any] {
+        var o: [String: Any] = [
+            "columns": columns.map { ["name": $0.name, "type": Self.typeName($0.type), "nullable": $0.nullable] as [String: Any] },
+            "key": key,
+        ]
+        if let op { o["op"] = op }
+        if let timestamp { o["timestamp"] = timestamp }
+        if let sequence { o["sequence"] = sequence }
+        if !before.isEmpty { o["before"] = before }
+        return o
+    }
+
     /// Delta's name for a type: boolean byte short integer long float double decimal(P,S) string
     /// binary date timestamp timestamp_ntz.
     public static func typeName(_ type: DataType) -> String {
@@ -139,69 +227,10 @@ public struct SchemaFile: Sendable, Hashable {
         case .timestamp(let utc): utc ? "timestamp" : "timestamp_ntz"
         }
     }
-
-    /// Parses a type name: Delta's names plus SQL aliases (case-insensitive): bool; tinyint;
-    /// smallint, int2; int, int4; bigint, int8 (PostgreSQL's 8-byte int); real, float4;
-    /// float8, double precision; numeric/number/dec(P[,S]) (decimal alone = decimal(10,0));
-    /// text, varchar(N), char(N), character varying(N), nvarchar(N), uuid, json, jsonb;
-    /// bytea, blob, varbinary(N); timestamptz / timestamp with time zone; datetime, timestamp
-    /// without time zone.
-    public static func parseType(_ text: String) throws(SchemaFileError) -> DataType {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-            .replacingOccurrences(of: "  ", with: " ")
-        var base = t
-        var args: [Int] = []
-        if let open = t.firstIndex(of: "(") {
-            guard t.hasSuffix(")") else { throw SchemaFileError(nil, "type '\(text)' has an unclosed '('") }
-            base = String(t[..<open]).trimmingCharacters(in: .whitespaces)
-            let inner = t[t.index(after: open)..<t.index(before: t.endIndex)]
-            for part in inner.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let v = Int(part.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-                    throw SchemaFileError(nil, "type '\(text)' has a non-numeric argument '\(part)'")
-                }
-                args.append(v)
-            }
-        }
-        func noArgs(_ type: DataType) throws(SchemaFileError) -> DataType {
-            guard args.isEmpty else { throw SchemaFileError(nil, "type '\(text)' takes no arguments") }
-            return type
-        }
-        switch base {
-        case "boolean", "bool": return try noArgs(.boolean)
-        case "byte", "tinyint": return try noArgs(.int8)
-        case "short", "smallint", "int2": return try noArgs(.int16)
-        case "integer", "int", "int4": return try noArgs(.int32)
-        case "long", "bigint", "int8": return try noArgs(.int64)
-        case "float", "real", "float4": return try noArgs(.float32)
-        case "double", "float8", "double precision": return try noArgs(.float64)
-        case "decimal", "numeric", "number", "dec":
-            let precision = args.first ?? 10
-            let scale = args.count > 1 ? args[1] : 0
-            guard args.count <= 2, (1...38).contains(precision), scale <= precision else {
-                throw SchemaFileError(nil, "type '\(text)': decimal needs 1 <= precision <= 38 and 0 <= scale <= precision")
-            }
-            return .decimal(precision: precision, scale: scale)
-        case "string", "text", "varchar", "char", "character", "character varying", "nvarchar", "nchar", "uuid", "json", "jsonb", "clob":
-            guard args.count <= 1 else { throw SchemaFileError(nil, "type '\(text)' takes at most one length") }
-            return .string
-        case "binary", "bytea", "blob", "varbinary", "bytes":
-            guard args.count <= 1 else { throw SchemaFileError(nil, "type '\(text)' takes at most one length") }
-            return .binary
-        case "date": return try noArgs(.date)
-        case "timestamp", "timestamptz", "timestamp with time zone", "timestamp_ltz":
-            guard args.count <= 1 else { throw SchemaFileError(nil, "type '\(text)' takes at most a precision") }
-            return .timestamp(utc: true)
-        case "timestamp_ntz", "datetime", "timestamp without time zone", "datetime2":
-            guard args.count <= 1 else { throw SchemaFileError(nil, "type '\(text)' takes at most a precision") }
-            return .timestamp(utc: false)
-        default:
-            throw SchemaFileError(nil, "unknown type '\(text)'; use a Delta type (boolean, byte, short, integer, long, float, double, decimal(P,S), string, binary, date, timestamp, timestamp_ntz) or a SQL alias")
-        }
-    }
 }
 
 /// `true`/`false` in JSON, not the numbers 1/0 that Foundation also bridges to Bool.
-private func CFGetTypeIDIfBool(_ value: Any) -> Bool {
+private func isJSONBool(_ value: Any) -> Bool {
     if let number = value as? NSNumber { return String(cString: number.objCType) == "c" || type(of: value) == Bool.self }
     return value is Bool
 }
@@ -217,4 +246,8 @@ public struct SchemaFileError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var description: String { source.map { "\($0): \(message)" } ?? message }
+}
+
+extension SchemaFileError: LocalizedError {
+    public var errorDescription: String? { description }
 }

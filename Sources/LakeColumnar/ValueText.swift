@@ -264,9 +264,15 @@ public enum ValueText {
     }
 
     /// `yyyy-MM-dd[( |T)HH:mm[:ss[.f…]]][Z|±HH[:MM]]` → microseconds since the epoch (converted to
-    /// UTC when an offset is given; `hadZone` tells whether one was). Fractions beyond
-    /// microseconds must be zero.
+    /// UTC when an offset is given; `hadZone` tells whether one was). Fraction digits beyond
+    /// microseconds (up to 9 digits in all) must be zero unless `truncatingBeyondMicroseconds`.
     public static func parseTimestamp(_ t: UnsafeBufferPointer<UInt8>) -> (micros: Int64, hadZone: Bool)? {
+        parseTimestamp(t, truncatingBeyondMicroseconds: false)
+    }
+
+    /// ``parseTimestamp(_:)``, with digits beyond microseconds truncated when
+    /// `truncatingBeyondMicroseconds` (rejected unless zero otherwise).
+    public static func parseTimestamp(_ t: UnsafeBufferPointer<UInt8>, truncatingBeyondMicroseconds: Bool) -> (micros: Int64, hadZone: Bool)? {
         guard let days = parseDatePrefix(t) else { return nil }
         var micros = Int64(days) * 86_400_000_000
         let n = t.count
@@ -287,7 +293,7 @@ public enum ValueText {
             var frac: Int64 = 0
             var count = 0
             while i < n, t[i] &- 48 < 10 {
-                if count < 6 { frac = frac * 10 + Int64(t[i] &- 48) } else if t[i] != 48 { return nil }
+                if count < 6 { frac = frac * 10 + Int64(t[i] &- 48) } else if t[i] != 48, !truncatingBeyondMicroseconds { return nil }
                 count += 1
                 i += 1
             }

@@ -3,6 +3,7 @@ import DeltaLog
 import Dispatch
 import Foundation
 import LakeCDC
+import LakeColumnar
 import LakeMerge
 import LakeObjectStore
 
@@ -89,9 +90,9 @@ struct Compact: AsyncParsableCommand {
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(line.prefix(100))).utf8))
             }
         }
-        let fileSchema = try schema.map { path -> ChangeFileSchema in
+        let fileSchema = try schema.map { path -> SchemaFile in
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read schema file \(path)") }
-            return try ChangeFileSchema.parse(Array(data), source: path)
+            return try SchemaFile.parse(Array(data), source: path)
         }
         var targets: [(name: String, source: (any ChangeSource)?)] = []
         let fromStore = try from.map { try openStore($0) }

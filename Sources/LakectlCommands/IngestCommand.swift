@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LakeCDC
+import LakeColumnar
 import LakeObjectStore
 
 /// `lakectl ingest LAKE_URL [FILE ...]`: change events → committed change files in the DMS layout.
@@ -58,12 +59,12 @@ struct Ingest: AsyncParsableCommand {
             tableID = t
         }
         let keyColumns = key.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
-        var schemaValue: ChangeSchema?
+        var schemaValue: SchemaFile?
         if let schema {
             guard let data = FileManager.default.contents(atPath: schema) else {
                 throw ValidationError("cannot read the schema file \(schema)")
             }
-            schemaValue = try ChangeSchema.parse(Array(data), source: schema)
+            schemaValue = try SchemaFile.parse(Array(data), source: schema)
         }
         let store = try Self.openStore(lakeURL, options: self.store)
         let options = IngestOptions(

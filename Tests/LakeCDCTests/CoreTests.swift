@@ -54,21 +54,21 @@ import Testing
     }
 
     @Test func timestampsDatesDecimals() {
-        func ts(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBufferPointer { TypedText.parseTimestamp($0)?.micros } }
+        func ts(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBufferPointer { ValueText.parseTimestamp($0, truncatingBeyondMicroseconds: true)?.micros } }
         #expect(ts("1970-01-01T00:00:00Z") == 0)
         #expect(ts("2024-06-12 10:30:27.362108") == 1_718_188_227_362_108)
         #expect(ts("2024-06-12T12:30:27.362108+02:00") == 1_718_188_227_362_108)
         #expect(ts("2024-13-01") == nil)
-        func dec(_ s: String, _ scale: Int) -> Int128? { Array(s.utf8).withUnsafeBufferPointer { TypedText.parseDecimal($0, scale: scale) } }
+        func dec(_ s: String, _ scale: Int) -> Int128? { Array(s.utf8).withUnsafeBufferPointer { ValueText.parseDecimal($0, precision: 38, scale: scale) } }
         #expect(dec("-12.34", 2) == -1234)
         #expect(dec("+3.23800011e+01", 8) == 3_238_000_110)
         #expect(dec("1.234", 2) == nil)
         var out: [UInt8] = []
-        TypedText.appendDecimal(-5, scale: 3, &out)
+        ValueText.appendDecimal(-5, scale: 3, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "-0.005")
         #expect(ValueText.civilFromDays(ValueText.daysFromCivil(year: 2000, month: 2, day: 29)) == (2000, 2, 29))
         let be: [UInt8] = [0xFF, 0x85]  // -123
-        #expect(be.withUnsafeBufferPointer { TypedText.int128(bigEndian: $0) } == -123)
+        #expect(be.withUnsafeBufferPointer { DecimalBytes.int128(bigEndian: $0) } == -123)
     }
 }
 

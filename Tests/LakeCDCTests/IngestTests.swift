@@ -104,7 +104,7 @@ import Testing
         #expect(s.rowsCommitted == 3)
         let entries = try await ChangeLog(store: store, table: TableID(schema: "public", table: "orders")).entries()
         #expect(entries.count == 2)
-        #expect(entries[1].schema.dataColumns.map(\.name) == ["id", "name", "score"])
+        #expect(entries[1].schema.dataFields.map(\.name) == ["id", "name", "score"])
         // The other table was not flushed by the schema change: one file.
         #expect(try await ChangeLog(store: store, table: TableID(schema: "public", table: "other")).entries().count == 1)
         // Incompatible: a string in the (now double) score column.
@@ -116,7 +116,7 @@ import Testing
         let store = InMemoryStore()
         let table = TableID(schema: "s", table: "t")
         let log = ChangeLog(store: store, table: table)
-        let entry = ChangeLogEntry(number: 0, table: table, files: [], schema: ChangeSchema(columns: [Field("a", .int64)]),
+        let entry = ChangeLogEntry(number: 0, table: table, files: [], schema: SchemaFile(columns: [Field("a", .int64)]),
                                    rows: 0, firstSeq: nil, lastSeq: nil, position: .zero, truncate: false,
                                    committedAt: "", writer: "test")
         try await log.commit(entry)

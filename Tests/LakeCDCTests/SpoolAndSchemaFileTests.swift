@@ -29,7 +29,7 @@ import Testing
 
 @Suite struct SchemaFileTests {
     @Test func schemalessEventsTakeTypesFromTheSchemaFile() async throws {
-        let schema = try ChangeSchema.parse(Array(#"""
+        let schema = try SchemaFile.parse(Array(#"""
             {"columns": [{"name": "id", "type": "bigint", "nullable": false}, {"name": "price", "type": "numeric(8,2)"},
                          {"name": "day", "type": "date"}, {"name": "at", "type": "timestamp"}, {"name": "ok", "type": "boolean"}],
              "key": ["id"]}
@@ -45,7 +45,7 @@ import Testing
         #expect(summary.rowsCommitted == 1)
         let entry = try #require(try await ChangeLog(store: store, table: TableID(schema: "s", table: "t")).lastEntry())
         #expect(entry.schema.key == ["id"])
-        #expect(entry.schema.dataColumns.map(\.type) == [.int64, .decimal(precision: 8, scale: 2), .date, .timestamp(utc: true), .boolean])
+        #expect(entry.schema.dataFields.map(\.type) == [.int64, .decimal(precision: 8, scale: 2), .date, .timestamp(utc: true), .boolean])
         let text = String(decoding: try await store.get(entry.files[0].path), as: UTF8.self)
         #expect(text.hasSuffix(",5,12.30,2024-06-12,2024-06-12 10:30:27.500000,true\n"))
     }

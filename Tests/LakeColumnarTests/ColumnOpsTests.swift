@@ -150,12 +150,12 @@ func makeBatch() throws -> ColumnBatch {
             #expect(error.description.hasPrefix("bad.json: "))
         }
     }
-    fails(#"{"columns": [{"name": "a", "type": "wat"}], "key": ["a"]}"#, "column 'a': unknown type 'wat'")
+    fails(#"{"columns": [{"name": "a", "type": "wat"}], "key": ["a"]}"#, "column 1 'a': unknown type 'wat'")
     fails(#"{"columns": [{"name": "a", "type": "long"}], "key": ["b"]}"#, "'b'")
     fails(#"{"columns": [{"name": "a", "type": "long"}]}"#, "key")
     fails(#"{"columns": [{"name": "a", "type": "long"}, {"name": "a", "type": "int"}], "key": ["a"]}"#, "twice")
     fails(#"{"columns": [{"name": "a", "type": "decimal(40,2)"}], "key": ["a"]}"#, "precision")
-    fails(#"{"columns": [{"name": "a", "type": "long"}], "key": ["a"], "op": "a"}"#, "string")
+    fails(#"{"columns": [{"name": "o", "type": "long"}, {"name": "a", "type": "long"}], "key": ["a"], "op": "o"}"#, "string")
     fails(#"{"columns": [{"name": "a", "type": "long"}], "keys": ["a"]}"#, "unknown field")
     fails("[1,2]", "JSON object")
     fails("{", "not valid JSON")

@@ -4,14 +4,15 @@ import Testing
 @testable import LakeMerge
 
 private func parse(_ text: String, schema: String) throws -> DMSFileReader.Part {
-    let fs = try ChangeFileSchema.parse(Array(schema.utf8), source: "schema.json")
+    let fs = try SchemaFile.parse(Array(schema.utf8), source: "schema.json")
     let reader = DMSFileReader(tableSchema: Schema(fs.dataFields), fileSchema: fs, keyColumns: fs.key)
     return try reader.read(text: Array(text.utf8), source: "f.csv")
 }
 
 private let schema = """
-    {"columns": [{"name": "Op"}, {"name": "ts"}, {"name": "id", "type": "bigint"}, {"name": "s", "type": "text"},
-                 {"name": "d", "type": "numeric(6,2)"}, {"name": "seq"}, {"name": "b_id", "type": "long"}],
+    {"columns": [{"name": "Op", "type": "string"}, {"name": "ts", "type": "string"}, {"name": "id", "type": "bigint"},
+                 {"name": "s", "type": "text"}, {"name": "d", "type": "numeric(6,2)"}, {"name": "seq", "type": "string"},
+                 {"name": "b_id", "type": "long"}],
      "key": ["id"], "op": "Op", "timestamp": "ts", "sequence": "seq", "before": ["b_id"]}
     """
 
@@ -70,34 +71,28 @@ private let schema = """
         #expect { try parse("I,,1,a,1.00,,,extra\n", schema: schema) } throws: { "\($0)".contains("no known omission") }
     }
 
-    @Test func schemaFileTypesAndErrors() throws {
-        #expect(ChangeFileSchema.parseType("numeric(12, 3)") == .decimal(precision: 12, scale: 3))
-        #expect(ChangeFileSchema.parseType("varchar(40)") == .string)
-        #expect(ChangeFileSchema.parseType("int8") == .int64)
-        #expect(ChangeFileSchema.parseType("smallint") == .int16)
-        #expect(ChangeFileSchema.parseType("timestamp_ntz") == .timestamp(utc: false))
-        #expect(ChangeFileSchema.parseType("decimal(40,2)") == nil)
-        #expect(ChangeFileSchema.parseType("geometry") == nil)
-        #expect(throws: MergeError.self) { try ChangeFileSchema.parse(Array("{\"columns\": []}".utf8), source: "s") }
-        #expect(throws: MergeError.self) {
-            try ChangeFileSchema.parse(Array("{\"columns\": [{\"name\": \"a\"}], \"key\": [\"b\"]}".utf8), source: "s")
+    @Test func schemaFileErrorsReachTheReader() throws {
+        // The one parser (LakeColumnar's SchemaFile) reads compact's --schema too.
+        #expect(throws: SchemaFileError.self) { try SchemaFile.parse(Array("{\"columns\": []}".utf8), source: "s") }
+        #expect(throws: SchemaFileError.self) {
+            try SchemaFile.parse(Array("{\"columns\": [{\"name\": \"a\", \"type\": \"long\"}], \"key\": [\"b\"]}".utf8), source: "s")
         }
     }
 
-    @Test func textValues() {
-        func ts(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBufferPointer(TextValueParser.timestamp) }
+    @Test func textValuesGoThroughValueText() throws {
+        func ts(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBufferPointer(DMSFileReader.commitTime) }
         #expect(ts("1970-01-01 00:00:01") == 1_000_000)
         #expect(ts("1970-01-01T00:00:00.5Z") == 500_000)
         #expect(ts("1970-01-01 01:00:00+01:00") == 0)
         #expect(ts("1969-12-31 23:59:59.999999") == -1)
+        #expect(ts("1969-12-31 23:59:59.9999999") == -1)  // beyond microseconds: truncated
         #expect(ts("2024-13-01 00:00:00") == nil)
-        func dbl(_ s: String) -> Double? { Array(s.utf8).withUnsafeBufferPointer(TextValueParser.double) }
-        #expect(dbl("+3.23800011e+01") == 32.3800011)
-        func dec(_ s: String) -> Int128? { Array(s.utf8).withUnsafeBufferPointer { TextValueParser.decimal($0, precision: 5, scale: 2) } }
-        #expect(dec("123.4") == 12340 && dec("-0.01") == -1 && dec("1.230") == 123)
-        #expect(dec("1000.00") == nil && dec("1.234") == nil && dec(".") == nil && dec("") == nil)
-        func i64(_ s: String) -> Int64? { Array(s.utf8).withUnsafeBufferPointer(TextValueParser.int64) }
-        #expect(i64("-9223372036854775808") == Int64.min && i64("9223372036854775808") == nil)
+        #expect(ts("2024-02-30 00:00:00") == nil)  // the old parser took day 30 of February
+        // Whole rows: float32 read as Float directly, booleans, exact decimals, hex binary.
+        let part = try parse("I,,1,a,+3.238e+01,,\n", schema: schema)
+        #expect(part.rows.columns[2].storage == .int128([3238]))
+        #expect { try parse("I,,1,a,1.234,,\n", schema: schema) } throws: { "\($0)".contains("'1.234' is not a decimal(6,2)") }
+        #expect { try parse("I,,1,a,10000.00,,\n", schema: schema) } throws: { "\($0)".contains("is not a decimal(6,2)") }
     }
 
     @Test func lakectlSequenceTextOrdersByMajorThenMinor() {

@@ -179,3 +179,17 @@ final class ColumnBuilder {
         return column
     }
 }
+
+/// The builder as a target of LakeColumnar's text parser (``ValueText/parse(_:as:options:into:)``),
+/// which calls only the append of the column's storage kind and checks UTF-8 itself.
+extension ColumnBuilder: TypedValueSink {
+    func appendParsed(_ v: Bool) { bools.append(v); present() }
+    func appendParsed(_ v: Int8) { i8.append(v); present() }
+    func appendParsed(_ v: Int16) { i16.append(v); present() }
+    func appendParsed(_ v: Int32) { i32.append(v); present() }
+    func appendParsed(_ v: Int64) { i64.append(v); present() }
+    func appendParsed(_ v: Float) { f32.append(v); present() }
+    func appendParsed(_ v: Double) { f64.append(v); present() }
+    func appendParsed(_ v: Int128) { i128.append(v); present() }
+    func appendParsed(bytes v: UnsafeBufferPointer<UInt8>) { bytes.append(v); present() }
+}

@@ -6,7 +6,7 @@ import LakeColumnar
 /// `--schema` file, types from the schema file (string without one).
 struct DMSCSVDecoder {
     let table: TableID
-    let schema: ChangeSchema?
+    let schema: SchemaFile?
     let input: String
     /// The input file's identity (`<base name>:<size>`), nil for standard input; and the line the
     /// record being decoded starts on (its row number for positions), set by the caller.
@@ -27,7 +27,7 @@ struct DMSCSVDecoder {
     private var fields: [(start: Int, end: Int, quoted: Bool, escaped: Bool)] = []
     private var scratch: [UInt8] = []
 
-    init(table: TableID?, schema: ChangeSchema?, key: [String], input: String) throws {
+    init(table: TableID?, schema: SchemaFile?, key: [String], input: String) throws {
         guard let table else {
             throw IngestError(.usage, "cannot tell the table from the input path; pass --table SCHEMA.TABLE", input: input)
         }
@@ -142,7 +142,7 @@ struct DMSCSVDecoder {
             throw IngestError(.badInput, "unknown op \"\(text(b, opIndex))\" (expected I, U or D)")
         }
         let tsRaw = UnsafeBufferPointer(rebasing: b[fields[tsIndex].start..<fields[tsIndex].end])
-        guard let ts = TypedText.parseTimestamp(tsRaw)?.micros else {
+        guard let ts = ValueText.parseTimestamp(tsRaw, truncatingBeyondMicroseconds: true)?.micros else {
             throw IngestError(.badInput, "commit timestamp \"\(text(b, tsIndex))\" is not yyyy-MM-dd HH:mm:ss[.ffffff]")
         }
         // Position: the DMS change sequence when the schema names one (35 digits: 16 of time, 19
@@ -213,52 +213,11 @@ struct DMSCSVDecoder {
         IngestError(.badInput, "type mismatch in column \(column): \"\(value.prefix(60))\" is not a valid \(SchemaFile.typeName(type))")
     }
 
-    /// Typed parse of a CSV field's text into the builder.
+    /// Typed parse of a CSV field's text into the builder: LakeColumnar's one text → value path
+    /// (``ValueText/parse(_:as:options:into:)``) with the DMS options.
+    @inline(__always)
     private func appendText(_ s: UnsafeBufferPointer<UInt8>, _ b: ColumnBuilder) -> Bool {
-        switch b.type {
-        case .string: return b.appendBytes(s)
-        case .binary:
-            var out: [UInt8] = []
-            guard s.count % 2 == 0 else { return false }
-            var i = 0
-            while i < s.count {
-                guard let h = hexValue(s[i]), let l = hexValue(s[i + 1]) else { return false }
-                out.append(h << 4 | l)
-                i += 2
-            }
-            return b.appendBytes(out)
-        case .boolean:
-            switch String(decoding: s, as: UTF8.self).lowercased() {
-            case "t", "true", "1", "y", "yes": return b.appendBool(true)
-            case "f", "false", "0", "n", "no": return b.appendBool(false)
-            default: return false
-            }
-        case .int8, .int16, .int32, .int64:
-            guard let v = TextNumbers.parseInt64(s) else { return false }
-            return b.appendInt(v)
-        case .float32, .float64:
-            guard let v = TextNumbers.parseDouble(s) else { return false }
-            return b.appendDouble(v)
-        case .decimal(_, let scale):
-            guard let v = TypedText.parseDecimal(s, scale: scale) else { return false }
-            return b.appendInt128(v)
-        case .date:
-            if let d = TypedText.parseDate(s) { return b.appendInt(Int64(d)) }
-            // Oracle DATE text carries a time: keep the day when it is midnight.
-            guard let ts = TypedText.parseTimestamp(s), ts.micros % 86_400_000_000 == 0 else { return false }
-            return b.appendInt(ts.micros / 86_400_000_000)
-        case .timestamp:
-            guard let ts = TypedText.parseTimestamp(s) else { return false }
-            return b.appendInt(ts.micros)
-        }
-    }
-
-    private func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
+        var sink = b
+        return ValueText.parse(s, as: b.type, options: .dms, into: &sink)
     }
 }

@@ -5,7 +5,7 @@ import LakeColumnar
 /// column batches (one per row group), column types from the Parquet schema.
 struct DMSParquetDecoder {
     let table: TableID
-    let schema: ChangeSchema?
+    let schema: SchemaFile?
     /// The input file's identity (`<base name>:<size>`) for positions.
     var inputFile: String?
     private var batch: ColumnBatch?
@@ -18,7 +18,7 @@ struct DMSParquetDecoder {
     private var boundVersion = -1
     private var binding: [Int] = []
 
-    init(table: TableID?, schema: ChangeSchema?, input: String) throws {
+    init(table: TableID?, schema: SchemaFile?, input: String) throws {
         guard let table else {
             throw IngestError(.usage, "cannot tell the table from the input path; pass --table SCHEMA.TABLE", input: input)
         }
@@ -84,7 +84,7 @@ struct DMSParquetDecoder {
             switch (tsCol.storage, batch.schema.fields[tsIndex].type) {
             case (.int64(let v), .timestamp): ts = v[row]
             case (.bytes(let v), _):
-                ts = Array(v[row]).withUnsafeBufferPointer { TypedText.parseTimestamp($0)?.micros }
+                ts = Array(v[row]).withUnsafeBufferPointer { ValueText.parseTimestamp($0, truncatingBeyondMicroseconds: true)?.micros }
             default: ts = nil
             }
         }
@@ -125,7 +125,10 @@ struct DMSParquetDecoder {
     }
 
     private static func appendInt(_ x: Int64, _ b: ColumnBuilder) -> Bool {
-        if case .decimal(_, let s) = b.type, let r = TypedText.rescale(Int128(x), by: s) { return b.appendInt128(r) }
+        if case .decimal(let p, let s) = b.type {
+            guard let r = DecimalBytes.rescale(Int128(x), by: s), ValueText.fits(r, precision: p) else { return false }
+            return b.appendInt128(r)
+        }
         return b.appendInt(x)
     }
 }

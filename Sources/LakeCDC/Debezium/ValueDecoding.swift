@@ -94,7 +94,8 @@ struct ValueAppender {
             guard tok.kind == .number, let x = v.int64(t) else { return false }
             return appendMicros(x / 1000 - (x % 1000 < 0 ? 1 : 0), b)
         case .zonedTimestamp:
-            guard tok.kind == .string, !tok.escaped, let ts = TypedText.parseTimestamp(v.raw(t)) else { return false }
+            guard tok.kind == .string, !tok.escaped,
+                  let ts = ValueText.parseTimestamp(v.raw(t), truncatingBeyondMicroseconds: true) else { return false }
             return appendMicros(ts.micros, b)
         case .timeMillis:
             guard tok.kind == .number, let x = v.int64(t) else { return false }
@@ -110,7 +111,7 @@ struct ValueAppender {
             guard tok.kind == .string else { return false }
             scratch.removeAll(keepingCapacity: true)
             guard Base64.decode(v.raw(t), into: &scratch) else { return false }
-            let unscaled = scratch.withUnsafeBufferPointer { TypedText.int128(bigEndian: $0) }
+            let unscaled = scratch.withUnsafeBufferPointer { DecimalBytes.int128(bigEndian: $0) }
             guard let unscaled else { return false }
             return appendDecimal(unscaled, scale: scale, b)
         case .variableScaleDecimal:
@@ -118,7 +119,7 @@ struct ValueAppender {
                   let scale = v.int64(st), scale >= 0, scale <= 38 else { return false }
             scratch.removeAll(keepingCapacity: true)
             guard v.tokens[vt].kind == .string, Base64.decode(v.raw(vt), into: &scratch) else { return false }
-            let unscaled = scratch.withUnsafeBufferPointer { TypedText.int128(bigEndian: $0) }
+            let unscaled = scratch.withUnsafeBufferPointer { DecimalBytes.int128(bigEndian: $0) }
             guard let unscaled else { return false }
             return appendDecimal(unscaled, scale: Int(scale), b)
         case .jsonText:
@@ -132,7 +133,7 @@ struct ValueAppender {
     @inline(__always)
     private func appendInteger(_ x: Int64, _ b: ColumnBuilder) -> Bool {
         if case .decimal(_, let s) = b.type {
-            guard let r = TypedText.rescale(Int128(x), by: s) else { return false }
+            guard case .decimal(let p, _) = b.type, let r = DecimalBytes.rescale(Int128(x), by: s), ValueText.fits(r, precision: p) else { return false }
             return b.appendInt128(r)
         }
         if b.kind == .bytes { return false }
@@ -158,8 +159,8 @@ struct ValueAppender {
 
     @inline(__always)
     private func appendDecimal(_ unscaled: Int128, scale: Int, _ b: ColumnBuilder) -> Bool {
-        guard case .decimal(let p, let s) = b.type, let r = TypedText.rescale(unscaled, by: s - scale) else { return false }
-        _ = p
+        guard case .decimal(let p, let s) = b.type, let r = DecimalBytes.rescale(unscaled, by: s - scale),
+              ValueText.fits(r, precision: p) else { return false }
         return b.appendInt128(r)
     }
 
@@ -199,17 +200,18 @@ struct ValueAppender {
         case .float32, .float64:
             guard tok.kind == .number || tok.kind == .string, let x = v.double(t) else { return false }
             return b.appendDouble(x)
-        case .decimal(_, let s):
+        case .decimal(let p, let s):
             guard tok.kind == .number || (tok.kind == .string && !tok.escaped),
-                  let x = TypedText.parseDecimal(v.raw(t), scale: s) else { return false }
+                  let x = ValueText.parseDecimal(v.raw(t), precision: p, scale: s) else { return false }
             return b.appendInt128(x)
         case .date:
             if tok.kind == .number, let x = v.int64(t) { return b.appendInt(x) }
-            guard tok.kind == .string, let d = TypedText.parseDate(v.raw(t)) else { return false }
+            guard tok.kind == .string, let d = ValueText.parseDate(v.raw(t)) else { return false }
             return b.appendInt(Int64(d))
         case .timestamp:
             if tok.kind == .number, let x = v.int64(t) { return b.appendInt(x) }
-            guard tok.kind == .string, !tok.escaped, let ts = TypedText.parseTimestamp(v.raw(t)) else { return false }
+            guard tok.kind == .string, !tok.escaped,
+                  let ts = ValueText.parseTimestamp(v.raw(t), truncatingBeyondMicroseconds: true) else { return false }
             return b.appendInt(ts.micros)
         }
     }

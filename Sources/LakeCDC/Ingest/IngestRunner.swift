@@ -24,7 +24,7 @@ public struct IngestOptions: Sendable {
     public var format: IngestInputFormat
     public var table: TableID?
     public var key: [String]
-    public var schema: ChangeSchema?
+    public var schema: SchemaFile?
     public var writer: ChangeWriterOptions
     /// The spool file for stream input; nil picks the default location.
     public var spoolPath: String?
@@ -35,7 +35,7 @@ public struct IngestOptions: Sendable {
     public var progress: Bool
 
     public init(lakeDescription: String, format: IngestInputFormat = .debezium, table: TableID? = nil, key: [String] = [],
-                schema: ChangeSchema? = nil, writer: ChangeWriterOptions = ChangeWriterOptions(), spoolPath: String? = nil,
+                schema: SchemaFile? = nil, writer: ChangeWriterOptions = ChangeWriterOptions(), spoolPath: String? = nil,
                 onError: OnError = .fail, inputs: [String] = [], progress: Bool = false) {
         self.lakeDescription = lakeDescription
         self.format = format
@@ -114,7 +114,7 @@ public final class IngestRunner {
     public init(store: any ObjectStore, options: IngestOptions, encoder: @escaping ChangeBatchEncoder) {
         self.options = options
         writer = ChangeWriter(store: store, options: options.writer, encoder: encoder)
-        let declared = options.schema?.dataColumns
+        let declared = options.schema?.dataFields
         debezium = DebeziumDecoder(tableOverride: options.table, declared: declared)
     }
 
@@ -291,7 +291,7 @@ public final class IngestRunner {
             switch result.1 {
             case .needsTable(let id):
                 _ = try await writer.loadTable(id, key: options.key.isEmpty ? (options.schema?.key ?? []) : options.key,
-                                               declared: options.schema?.dataColumns)
+                                               declared: options.schema?.dataFields)
                 continue  // decode the same event again
             case .needsSchemaFlush(let t):
                 try await writer.flush(t, reason: .schemaChange)
@@ -361,7 +361,7 @@ public final class IngestRunner {
                 switch outcome {
                 case .needsTable(let id):
                     _ = try await writer.loadTable(id, key: options.key.isEmpty ? (options.schema?.key ?? []) : options.key,
-                                                   declared: options.schema?.dataColumns)
+                                                   declared: options.schema?.dataFields)
                     continue
                 case .needsSchemaFlush(let t):
                     try await writer.flush(t, reason: .schemaChange)

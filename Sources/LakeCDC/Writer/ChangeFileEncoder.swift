@@ -39,7 +39,7 @@ enum DMSCSVEncoder {
                 case .float32(let v): out.append(contentsOf: String(v[row]).utf8)
                 case .float64(let v): out.append(contentsOf: String(v[row]).utf8)
                 case .int128(let v):
-                    if case .decimal(_, let s) = type { TypedText.appendDecimal(v[row], scale: s, &out) } else { out.append(contentsOf: String(v[row]).utf8) }
+                    if case .decimal(_, let s) = type { ValueText.appendDecimal(v[row], scale: s, to: &out) } else { out.append(contentsOf: String(v[row]).utf8) }
                 case .bytes(let v):
                     if type == .binary {
                         // An empty value must be quoted: an empty unquoted field is NULL.

@@ -29,7 +29,7 @@ public struct ChangeLogEntry: Sendable, Hashable {
     public var table: TableID
     public var files: [ChangeFile]
     /// The files' schema: `Op`, `_commit_ts`, `_seq`, then the data columns, plus the key.
-    public var schema: ChangeSchema
+    public var schema: SchemaFile
     public var rows: Int
     /// The first and last `_seq` of the rows (nil for a truncate-only entry).
     public var firstSeq: ChangeSeq?
@@ -54,7 +54,7 @@ public struct ChangeLogEntry: Sendable, Hashable {
     /// reached; file rows at or below it are taken as committed (the old rule).
     public var legacyFloor: ChangeSeq?
 
-    public init(number: UInt64, table: TableID, files: [ChangeFile], schema: ChangeSchema, rows: Int,
+    public init(number: UInt64, table: TableID, files: [ChangeFile], schema: SchemaFile, rows: Int,
                 firstSeq: ChangeSeq?, lastSeq: ChangeSeq?, position: ChangeSeq?, truncate: Bool,
                 input: String? = nil, line: Int? = nil, committedAt: String, writer: String) {
         self.number = number
@@ -113,7 +113,8 @@ public struct ChangeLogEntry: Sendable, Hashable {
         guard let number = (o["number"] as? NSNumber)?.uint64Value else { throw bad("no number") }
         guard let t = o["table"] as? [String: Any], let s = t["schema"] as? String, let n = t["table"] as? String else { throw bad("no table") }
         guard let schemaObject = o["schema"] as? [String: Any] else { throw bad("no schema") }
-        let schema = try ChangeSchema.parse(schemaObject, source: key)
+        let schema: SchemaFile
+        do { schema = try SchemaFile.parse(jsonObject: schemaObject, source: key) } catch { throw bad("schema: \(error.message)") }
         var files: [ChangeFile] = []
         for f in (o["files"] as? [[String: Any]]) ?? [] {
             guard let path = f["path"] as? String else { throw bad("a file without a path") }

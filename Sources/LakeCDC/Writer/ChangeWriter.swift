@@ -57,7 +57,7 @@ final class ChangeWriter {
         var fields: [Field] = []
         var tableKey = key
         if let last {
-            fields = last.schema.dataColumns
+            fields = last.schema.dataFields
             if tableKey.isEmpty { tableKey = last.schema.key }
         }
         if fields.isEmpty, let declared { fields = declared }
@@ -71,7 +71,7 @@ final class ChangeWriter {
             // A log from before file identities: its position is all we know of what files landed.
             t.legacyFloor = last.inputFiles == nil ? last.position : last.legacyFloor
         }
-        t.committedFields = last.map { $0.schema.dataColumns }
+        t.committedFields = last.map { $0.schema.dataFields }
         registry.add(t)
         return t
     }

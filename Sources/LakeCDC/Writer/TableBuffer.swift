@@ -33,7 +33,16 @@ final class TableBuffer {
     var runCount: UInt32 = 0
     /// File inputs: the committed files (identity → last committed row number), the rows of the
     /// current batch (same form), the rows accepted so far, and the old-rule floor (see ChangeLogEntry).
-    var committedInputFiles: [String: Int]?
+    var committedInputFiles: [String: Int]? {
+        didSet {
+            committedWatermark = committedInputFiles.flatMap { InputFileWindow.watermark(of: $0.keys) }
+            windowCheck = nil
+        }
+    }
+    /// The newest DMS CDC file name time committed (``InputFileWindow``), and the last file
+    /// checked against its window (rows of one file come together: check its name once).
+    private(set) var committedWatermark: Int64?
+    private var windowCheck: (file: String, beyond: Bool)?
     var pendingInputFiles: [String: Int] = [:]
     var fileRows: UInt64 = 0
     var legacyFloor: ChangeSeq?
@@ -118,7 +127,16 @@ final class TableBuffer {
             return streamSeq
         }
         if let floor = legacyFloor, streamSeq <= floor { return nil }
-        if let done = pendingInputFiles[file] ?? committedInputFiles?[file], row <= done { return nil }
+        if let done = pendingInputFiles[file] ?? committedInputFiles?[file] {
+            if row <= done { return nil }
+        } else {
+            // Not listed: a CDC-named file older than the map's window was committed (and dropped
+            // from the map) or is later than the window allows; either way it is skipped.
+            if windowCheck?.file != file {
+                windowCheck = (file, InputFileWindow.isBeyondWindow(file, watermark: committedWatermark))
+            }
+            if windowCheck?.beyond == true { return nil }
+        }
         openFileRow = (file, row)
         return ChangeSeq(major: key.0, minor: fileRows &+ 1, index: 0)
     }
@@ -140,8 +158,8 @@ final class TableBuffer {
     }
 
     /// The schema the change log records for this table's files.
-    var changeSchema: ChangeSchema {
-        ChangeSchema(columns: outputSchema.fields, key: key, op: ChangeColumns.op,
+    var changeSchema: SchemaFile {
+        SchemaFile(columns: outputSchema.fields, key: key, op: ChangeColumns.op,
                      timestamp: ChangeColumns.commitTimestamp, sequence: ChangeColumns.sequence)
     }
 
@@ -168,9 +186,10 @@ final class TableBuffer {
 }
 
 extension TableBuffer {
-    /// The `inputFiles` of the next entry: committed plus this batch's files (nil for stream tables).
+    /// The `inputFiles` of the next entry: committed plus this batch's files, without the DMS CDC
+    /// files beyond the 7-day window of the newest (``InputFileWindow``); nil for stream tables.
     var fileStateForCommit: [String: Int]? {
         if committedInputFiles == nil && pendingInputFiles.isEmpty { return nil }
-        return (committedInputFiles ?? [:]).merging(pendingInputFiles) { max($0, $1) }
+        return InputFileWindow.trimmed((committedInputFiles ?? [:]).merging(pendingInputFiles) { max($0, $1) })
     }
 }

@@ -61,7 +61,7 @@ struct TableFiles: Sendable {
         }
         if case .timestamp = type, bytes.count > 10, bytes[10] == UInt8(ascii: "T") { bytes[10] = UInt8(ascii: " ") }
         for _ in 0..<count {
-            let ok = bytes.withUnsafeBufferPointer { builder.append(text: $0) }
+            let ok = bytes.withUnsafeBufferPointer { builder.appendText($0, options: .dms) }
             guard ok else { throw MergeError("\(context): value '\(text)' is not a \(type)") }
         }
         return builder.finish()

@@ -20,7 +20,7 @@ struct DMSFileReader {
     }
 
     let tableSchema: Schema
-    let fileSchema: ChangeFileSchema?
+    let fileSchema: SchemaFile?
     let keyColumns: [String]
 
     /// Part of a change set read from one file.
@@ -88,7 +88,7 @@ struct DMSFileReader {
                     seq = v
                 case .time:
                     guard !field.isNull else { continue }
-                    guard let v = records.withField(i, TextValueParser.timestamp) else {
+                    guard let v = records.withField(i, Self.commitTime) else {
                         throw MergeError("\(source): line \(records.line): commit timestamp '\(records.string(i))' is not yyyy-MM-dd HH:mm:ss.SSSSSS")
                     }
                     time = v
@@ -96,15 +96,15 @@ struct DMSFileReader {
                     beforeFilled[k] = true
                     if field.isNull {
                         beforeBuilders[k].appendNull()
-                    } else if !records.withField(i, { beforeBuilders[k].append(text: $0) }) {
-                        throw MergeError("\(source): line \(records.line): before-image value '\(records.string(i))' is not a \(beforeBuilders[k].type)")
+                    } else if !records.withField(i, { beforeBuilders[k].appendText($0, options: .dms) }) {
+                        throw MergeError("\(source): line \(records.line): before-image value '\(records.string(i))' is not a \(SchemaFile.typeName(beforeBuilders[k].type))")
                     }
                 case .data(let c):
                     filled[c] = true
                     if field.isNull {
                         builders[c].appendNull()
-                    } else if !records.withField(i, { builders[c].append(text: $0) }) {
-                        throw MergeError("\(source): line \(records.line): column '\(tableSchema.fields[c].name)': '\(records.string(i))' is not a \(tableSchema.fields[c].type)")
+                    } else if !records.withField(i, { builders[c].appendText($0, options: .dms) }) {
+                        throw MergeError("\(source): line \(records.line): column '\(tableSchema.fields[c].name)': '\(records.string(i))' is not a \(SchemaFile.typeName(tableSchema.fields[c].type))")
                     }
                 }
             }
@@ -182,6 +182,12 @@ struct DMSFileReader {
             if missing.allSatisfy({ $0.nullable && !fs.key.contains($0.name) }) { return Array(full.prefix(fieldCount)) }
         }
         throw MergeError("\(source): line \(line): \(fieldCount) fields, but the schema file lists \(full.count) columns and no known omission (op, sequence, before-image, timestamp, trailing nullable columns) explains the difference")
+    }
+
+    /// A commit timestamp's text (`yyyy-MM-dd HH:mm:ss.SSSSSS`, or any form
+    /// ``ValueText/parseTimestamp(_:truncatingBeyondMicroseconds:)`` reads) → microseconds (UTC).
+    static func commitTime(_ t: UnsafeBufferPointer<UInt8>) -> Int64? {
+        ValueText.parseTimestamp(t, truncatingBeyondMicroseconds: true)?.micros
     }
 
     /// A sequence value: a non-negative decimal integer of up to 38 digits (`$AR_H_CHANGE_SEQ` has

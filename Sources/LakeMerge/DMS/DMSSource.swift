@@ -66,9 +66,9 @@ public struct DMSSource: ChangeSource {
     public let store: any ObjectStore
     /// The folder's key prefix inside `store`, ending in `/` (or empty).
     public let prefix: String
-    public let fileSchema: ChangeFileSchema?
+    public let fileSchema: SchemaFile?
 
-    public init(store: any ObjectStore, prefix: String, fileSchema: ChangeFileSchema?) {
+    public init(store: any ObjectStore, prefix: String, fileSchema: SchemaFile?) {
         self.store = store
         var p = prefix
         while p.hasPrefix("/") { p.removeFirst() }
@@ -237,7 +237,7 @@ public struct DMSSource: ChangeSource {
                     commitTime[row] = v[row]
                 } else {
                     let t = col.displayText(at: row, type: batch.schema.fields[ti].type)
-                    guard let micros = Array(t.utf8).withUnsafeBufferPointer(TextValueParser.timestamp) else {
+                    guard let micros = Array(t.utf8).withUnsafeBufferPointer(DMSFileReader.commitTime) else {
                         throw MergeError("\(file.key): row \(row + 1): commit timestamp '\(t)' is not yyyy-MM-dd HH:mm:ss.SSSSSS")
                     }
                     commitTime[row] = micros
@@ -270,7 +270,7 @@ public struct DMSSource: ChangeSource {
         for row in 0..<column.count {
             if column.isNull(row) { builder.appendNull(); continue }
             let text = column.displayText(at: row, type: from)
-            let ok = Array(text.utf8).withUnsafeBufferPointer { builder.append(text: $0) }
+            let ok = Array(text.utf8).withUnsafeBufferPointer { builder.appendText($0, options: .dms) }
             guard ok else { throw MergeError("\(context): '\(text)' is not a \(to)") }
         }
         return builder.finish()

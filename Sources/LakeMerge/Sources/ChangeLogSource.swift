@@ -44,14 +44,14 @@ public struct ChangeLogSource: ChangeSource {
                 }
             }
         }
-        let fileSchema = ChangeFileSchema(
+        let fileSchema = SchemaFile(
             columns: [Field(ChangeColumns.op, .string), Field(ChangeColumns.commitTimestamp, .timestamp(utc: true)),
-                      Field(ChangeColumns.sequence, .string)] + schema.dataColumns,
+                      Field(ChangeColumns.sequence, .string)] + schema.dataFields,
             key: schema.key, op: ChangeColumns.op, timestamp: ChangeColumns.commitTimestamp, sequence: ChangeColumns.sequence)
         let reader = DMSSource(store: store, prefix: "", fileSchema: fileSchema)
         let files = refs
         return PendingChanges(
-            files: refs.map(\.key), bytes: bytes, fields: schema.dataColumns, key: schema.key,
+            files: refs.map(\.key), bytes: bytes, fields: schema.dataFields, key: schema.key,
             txnVersion: Int64(last.number),
             parameters: ["lakectl.changeLog": String(last.number), "source": description], more: entries.count < all.count,
             read: { dataSchema, key in try await reader.read(files, tableSchema: dataSchema, keyColumns: key) })
