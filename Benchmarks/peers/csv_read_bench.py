@@ -9,8 +9,10 @@ The file: DMS change rows (no header, NULL = empty unquoted field): Op, commit t
 `yyyy-MM-dd HH:mm:ss.SSSSSS`, then orders-like columns (int64 id, int64 customer id, a 6-value status,
 a decimal(12,2) amount, a ~30-byte note that is sometimes quoted with a comma inside, a timestamp, a
 date), deterministic (seeded). lakectl runs `lakectl debug csv-read-bench FILE --schema S` (read into
-column batches, nothing written); pyarrow runs `pyarrow.csv.read_csv` with the same column types.
-Times are the best of --repeat runs inside one process; peak RSS is that process's maximum.
+column batches, nothing written) with its default threads and again with `--threads 1`; pyarrow runs
+`pyarrow.csv.read_csv` with the same column types (--threads of them). lakectl's times are the best of
+--repeat processes (timed inside the process); pyarrow's the best of --repeat reads in one process.
+Peak RSS is the processes' maximum.
 """
 import argparse
 import json
@@ -104,27 +106,33 @@ def main():
         with open(schema, "w") as f:
             json.dump(SCHEMA, f)
         size = os.path.getsize(data)
-        # lakectl: best of --repeat runs (one process each; the time is measured inside the process).
-        lk_best, lk_peak = float("inf"), 0
+        # lakectl: best of --repeat runs (one process each; the time is measured inside the process),
+        # with its default threads and with one, alternating.
+        lk_best, lk_peak, lk1_best, lk1_peak = float("inf"), 0, float("inf"), 0
         for _ in range(args.repeat):
-            out, peak = timed([args.lakectl, "debug", "csv-read-bench", data, "--schema", schema])
-            result = json.loads(out.strip().splitlines()[-1])
-            assert result["rows"] == args.rows, result
-            lk_best = min(lk_best, result["seconds"])
-            lk_peak = max(lk_peak, peak or 0)
+            for extra in ([], ["--threads", "1"]):
+                out, peak = timed([args.lakectl, "debug", "csv-read-bench", data, "--schema", schema, *extra])
+                result = json.loads(out.strip().splitlines()[-1])
+                assert result["rows"] == args.rows, result
+                if extra:
+                    lk1_best, lk1_peak = min(lk1_best, result["seconds"]), max(lk1_peak, peak or 0)
+                else:
+                    lk_best, lk_peak = min(lk_best, result["seconds"]), max(lk_peak, peak or 0)
         out, pa_peak = timed([sys.executable, "-c", PYARROW_READ, data, str(args.repeat), str(args.threads)])
         m = re.search(r"rows=(\d+) seconds=([\d.]+)", out)
         assert m and int(m.group(1)) == args.rows, out
         pa_best = float(m.group(2))
         report = {"rows": args.rows, "file_bytes": size, "lakectl_seconds": round(lk_best, 4), "lakectl_peak_bytes": lk_peak,
+                  "lakectl_1_thread_seconds": round(lk1_best, 4), "lakectl_1_thread_peak_bytes": lk1_peak,
                   "pyarrow_seconds": pa_best, "pyarrow_peak_bytes": pa_peak, "pyarrow_threads": args.threads,
-                  "time_ratio": round(lk_best / pa_best, 3)}
+                  "time_ratio": round(lk_best / pa_best, 3), "time_ratio_1_thread": round(lk1_best / pa_best, 3)}
         print(json.dumps(report))
         if args.markdown:
             mb = lambda b: f"{b / 2**20:.0f} MiB"
             print("| engine | read time | peak memory | ratio (lakectl ÷ pyarrow) |")
             print("|---|---|---|---|")
-            print(f"| lakectl `debug csv-read-bench` | {lk_best:.3f} s | {mb(lk_peak)} | {report['time_ratio']} |")
+            print(f"| lakectl `debug csv-read-bench` (default threads) | {lk_best:.3f} s | {mb(lk_peak)} | {report['time_ratio']} |")
+            print(f"| lakectl `debug csv-read-bench --threads 1` | {lk1_best:.3f} s | {mb(lk1_peak)} | {report['time_ratio_1_thread']} |")
             print(f"| pyarrow.csv.read_csv ({args.threads} thread{'s' if args.threads != 1 else ''}) | {pa_best:.3f} s | {mb(pa_peak)} | 1.0 |")
 
 

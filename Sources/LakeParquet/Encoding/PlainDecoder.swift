@@ -53,17 +53,28 @@ public enum PlainDecoder {
         let consumed = pos
         let byteStart = out.bytes.count
         out.offsets.reserveGrowing(count)
+        out.offsets.append(contentsOf: PlainByteArrayEnds(page: base, count: count, start: byteStart))
         out.bytes.append(contentsOf: repeatElement(0, count: consumed - 4 * count))
         out.bytes.withUnsafeMutableBytes { dst in
             guard let to = dst.baseAddress else { return }
+            let srcCount = src.count, dstCount = dst.count
             var pos = 0
             var total = byteStart
             for _ in 0..<count {
                 let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
-                (to + total).copyMemory(from: base + pos + 4, byteCount: length)
+                let from = pos + 4
+                if length <= 32, from + 32 <= srcCount, total + 32 <= dstCount {
+                    // Short values: two 16-byte moves instead of a memmove call; the bytes past
+                    // the value are overwritten by the values that follow.
+                    let a = base.loadUnaligned(fromByteOffset: from, as: SIMD16<UInt8>.self)
+                    let b = base.loadUnaligned(fromByteOffset: from + 16, as: SIMD16<UInt8>.self)
+                    (to + total).storeBytes(of: a, as: SIMD16<UInt8>.self)
+                    (to + total + 16).storeBytes(of: b, as: SIMD16<UInt8>.self)
+                } else if length > 0 {
+                    (to + total).copyMemory(from: base + from, byteCount: length)
+                }
                 total += length
-                out.offsets.append(total)
-                pos += 4 + length
+                pos = from + length
             }
         }
         return consumed
@@ -113,15 +124,11 @@ public enum PlainDecoder {
 
 extension Array where Element: BitwiseCopyable & AdditiveArithmetic {
     /// Appends `count` elements copied bytewise from possibly unaligned memory.
-    @inlinable
     mutating func appendRaw(_ src: UnsafeRawBufferPointer, count: Int) {
         guard count > 0, let from = src.baseAddress else { return }
-        let start = self.count
-        append(contentsOf: repeatElement(.zero, count: count))
-        withUnsafeMutableBytes { dst in
-            guard let to = dst.baseAddress else { return }
-            (to + start * MemoryLayout<Element>.stride).copyMemory(from: from, byteCount: count * MemoryLayout<Element>.stride)
-        }
+        // Straight into the new storage (no placeholder fill first); the page may be unaligned.
+        reserveGrowing(count)
+        append(contentsOf: UnalignedValues<Element>(base: from, count: count))
     }
 }
 
@@ -133,4 +140,39 @@ extension Array {
         let needed = count + additional
         if needed > capacity { reserveCapacity(Swift.max(needed, capacity * 2)) }
     }
+}
+
+/// `count` values of `T` stored back to back at a possibly unaligned address.
+struct UnalignedValues<T: BitwiseCopyable>: RandomAccessCollection {
+    let base: UnsafeRawPointer
+    let count: Int
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+    @inline(__always) subscript(i: Int) -> T { base.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.stride, as: T.self) }
+}
+
+/// The running end offsets of a PLAIN BYTE_ARRAY page's values (lengths already validated).
+struct PlainByteArrayEnds: Sequence {
+    let page: UnsafeRawPointer
+    let count: Int
+    let start: Int
+    var underestimatedCount: Int { count }
+
+    struct Iterator: IteratorProtocol {
+        let page: UnsafeRawPointer
+        let count: Int
+        var k = 0
+        var pos = 0
+        var end: Int
+        @inline(__always) mutating func next() -> Int? {
+            guard k < count else { return nil }
+            let length = Int(UInt32(littleEndian: page.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
+            pos += 4 + length
+            end += length
+            k += 1
+            return end
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(page: page, count: count, end: start) }
 }

@@ -15,7 +15,8 @@ struct ColumnChunkDecoder {
 
     private var values: PhysicalValues
     private var dictionary: PhysicalValues?
-    private var validity: [UInt8] = []
+    /// The validity bits; nil while every row so far has a value (most columns: no bitmap work).
+    private var validity: [UInt8]?
     private var rows = 0
     private var nulls = 0
     private var levels: [UInt32] = []
@@ -88,9 +89,12 @@ struct ColumnChunkDecoder {
         guard values.count == rows, rows == expectedRows else {
             throw ParquetDecodingError("decoded \(values.count) values for \(rows) rows; the row group has \(expectedRows)")
         }
-        if validity.count < (rows + 7) / 8 { validity.append(contentsOf: repeatElement(0, count: (rows + 7) / 8 - validity.count)) }
-        return try ColumnConversion.column(from: values, descriptor: descriptor,
-                                           validity: nulls > 0 ? Bitmap(bytes: validity, count: rows) : nil)
+        var bits: Bitmap?
+        if nulls > 0, var validity {
+            if validity.count < (rows + 7) / 8 { validity.append(contentsOf: repeatElement(0, count: (rows + 7) / 8 - validity.count)) }
+            bits = Bitmap(bytes: validity, count: rows)
+        }
+        return try ColumnConversion.column(from: values, descriptor: descriptor, validity: bits)
     }
 
     // MARK: Pages
@@ -205,6 +209,13 @@ struct ColumnChunkDecoder {
     /// Decodes RLE/bit-packed definition levels into `levels`, records validity, and returns the
     /// number of non-null values.
     private mutating func decodeLevels(_ src: UnsafeRawBufferPointer, count: Int, bitWidth: Int) throws -> Int {
+        // The common case, a column without nulls: one RLE run of the maximum level covers the
+        // page. Nothing to materialize.
+        if let run = Self.leadingRun(src, bitWidth: bitWidth), run.length >= count,
+           run.value == UInt64(descriptor.maxDefinitionLevel) {
+            recordPresent(count: count)
+            return count
+        }
         levels.removeAll(keepingCapacity: true)
         levels.append(contentsOf: repeatElement(0, count: count))
         var decoder = try RleBitPackedHybridDecoder(src, bitWidth: bitWidth)
@@ -213,6 +224,47 @@ struct ColumnChunkDecoder {
             try decoder.decode(into: base, count: count)
         }
         return try recordLevels(count: count)
+    }
+
+    /// The first run of an RLE/bit-packed hybrid stream when it is an RLE run: its length and value.
+    static func leadingRun(_ src: UnsafeRawBufferPointer, bitWidth: Int) -> (length: Int, value: UInt64)? {
+        var header: UInt64 = 0
+        var i = 0
+        var shift: UInt64 = 0
+        while true {
+            guard i < src.count, i < 9 else { return nil }
+            let b = src[i]
+            header |= UInt64(b & 0x7F) << shift
+            i += 1
+            if b & 0x80 == 0 { break }
+            shift += 7
+        }
+        guard header & 1 == 0 else { return nil }
+        let byteWidth = (bitWidth + 7) / 8
+        guard byteWidth <= 8, i + byteWidth <= src.count else { return nil }
+        var value: UInt64 = 0
+        for k in 0..<byteWidth { value |= UInt64(src[i + k]) << UInt64(8 * k) }
+        return (Int(clamping: header >> 1), value)
+    }
+
+    /// Records `count` rows that all have a value (validity bits only once a null was seen).
+    private mutating func recordPresent(count: Int) {
+        guard validity != nil else { return }
+        setValid(from: rows, count: count)
+    }
+
+    private mutating func setValid(from start: Int, count: Int) {
+        let neededBytes = (start + count + 7) / 8
+        var bits = validity ?? []
+        validity = nil
+        if bits.count < neededBytes { bits.append(contentsOf: repeatElement(0, count: neededBytes - bits.count)) }
+        bits.withUnsafeMutableBufferPointer { bits in
+            var i = start
+            while i < start + count, i & 7 != 0 { bits[i >> 3] |= 1 << UInt8(i & 7); i += 1 }
+            while i + 8 <= start + count { bits[i >> 3] = 0xFF; i += 8 }
+            while i < start + count { bits[i >> 3] |= 1 << UInt8(i & 7); i += 1 }
+        }
+        validity = bits
     }
 
     /// Appends validity bits for the `count` levels in `levels`; returns the non-null count.
@@ -228,23 +280,25 @@ struct ColumnChunkDecoder {
             }
         }
         let start = rows
+        if nonNull == count {
+            recordPresent(count: count)
+            return nonNull
+        }
+        // The first null: every earlier row had a value.
+        if validity == nil { setValid(from: 0, count: start) }
         let neededBytes = (start + count + 7) / 8
-        if validity.count < neededBytes { validity.append(contentsOf: repeatElement(0, count: neededBytes - validity.count)) }
-        validity.withUnsafeMutableBufferPointer { bits in
+        var bits = validity ?? []
+        validity = nil
+        if bits.count < neededBytes { bits.append(contentsOf: repeatElement(0, count: neededBytes - bits.count)) }
+        bits.withUnsafeMutableBufferPointer { bits in
             levels.withUnsafeBufferPointer { buffer in
-                if nonNull == count {
-                    var i = start
-                    while i < start + count, i & 7 != 0 { bits[i >> 3] |= 1 << UInt8(i & 7); i += 1 }
-                    while i + 8 <= start + count { bits[i >> 3] = 0xFF; i += 8 }
-                    while i < start + count { bits[i >> 3] |= 1 << UInt8(i & 7); i += 1 }
-                } else {
-                    for k in 0..<count where buffer[k] == maxLevel {
-                        let i = start + k
-                        bits[i >> 3] |= 1 << UInt8(i & 7)
-                    }
+                for k in 0..<count where buffer[k] == maxLevel {
+                    let i = start + k
+                    bits[i >> 3] |= 1 << UInt8(i & 7)
                 }
             }
         }
+        validity = bits
         nulls += count - nonNull
         return nonNull
     }

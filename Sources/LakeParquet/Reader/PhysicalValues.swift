@@ -145,19 +145,23 @@ struct PhysicalValues {
             let byteStart = bytes.bytes.count
             bytes.bytes.append(contentsOf: repeatElement(0, count: total))
             bytes.offsets.reserveGrowing(indices.count)
-            var end = byteStart
             dict.offsets.withUnsafeBufferPointer { offsets in
+                bytes.offsets.append(contentsOf: GatheredEnds(offsets: offsets, indices: indices, start: byteStart))
                 dict.bytes.withUnsafeBytes { source in
                     bytes.bytes.withUnsafeMutableBytes { target in
-                        guard let to = target.baseAddress else {
-                            for _ in indices { bytes.offsets.append(end) }
-                            return
-                        }
+                        guard let to = target.baseAddress, let src = source.baseAddress else { return }
+                        var end = byteStart
+                        let sourceCount = source.count, targetCount = target.count
                         for i in indices {
                             let from = offsets[Int(i)], length = offsets[Int(i) + 1] - from
-                            if length > 0, let src = source.baseAddress { (to + end).copyMemory(from: src + from, byteCount: length) }
+                            if length <= 8, from + 8 <= sourceCount, end + 8 <= targetCount {
+                                // Short values (status codes, enums): one 8-byte move, no memmove call.
+                                // Bytes past the value are overwritten by the values that follow.
+                                (to + end).storeBytes(of: src.loadUnaligned(fromByteOffset: from, as: UInt64.self), as: UInt64.self)
+                            } else if length > 0 {
+                                (to + end).copyMemory(from: src + from, byteCount: length)
+                            }
                             end += length
-                            bytes.offsets.append(end)
                         }
                     }
                 }
@@ -173,18 +177,13 @@ struct PhysicalValues {
         }
     }
 
+    /// Appends `dictionary[i]` per index (indices already checked), written straight into the
+    /// array's new storage: no placeholder fill first.
     private static func gather<T: BitwiseCopyable>(_ dictionary: [T], _ indices: UnsafeBufferPointer<UInt32>, into out: inout [T]) {
-        guard let first = dictionary.first else { return }
-        let start = out.count
-        out.append(contentsOf: repeatElement(first, count: indices.count))
+        guard !dictionary.isEmpty else { return }
+        out.reserveGrowing(indices.count)
         dictionary.withUnsafeBufferPointer { dict in
-            out.withUnsafeMutableBufferPointer { target in
-                var k = start
-                for i in indices {
-                    target[k] = dict[Int(i)]
-                    k += 1
-                }
-            }
+            out.append(contentsOf: DictionaryGather(dictionary: dict, indices: indices))
         }
     }
 
@@ -245,4 +244,38 @@ struct PhysicalValues {
             }
         }
     }
+}
+
+/// `dictionary[indices[k]]` for every k, as a collection so that `Array.append(contentsOf:)`
+/// initializes the new elements in place.
+struct DictionaryGather<T>: RandomAccessCollection {
+    let dictionary: UnsafeBufferPointer<T>
+    let indices: UnsafeBufferPointer<UInt32>
+    var startIndex: Int { 0 }
+    var endIndex: Int { indices.count }
+    @inline(__always) subscript(k: Int) -> T { dictionary[Int(indices[k])] }
+}
+
+/// The running end offsets of gathered byte-array values (their offsets array's new entries).
+struct GatheredEnds: Sequence {
+    let offsets: UnsafeBufferPointer<Int>
+    let indices: UnsafeBufferPointer<UInt32>
+    let start: Int
+    var underestimatedCount: Int { indices.count }
+
+    struct Iterator: IteratorProtocol {
+        let offsets: UnsafeBufferPointer<Int>
+        let indices: UnsafeBufferPointer<UInt32>
+        var k = 0
+        var end: Int
+        @inline(__always) mutating func next() -> Int? {
+            guard k < indices.count else { return nil }
+            let i = Int(indices[k])
+            end += offsets[i + 1] - offsets[i]
+            k += 1
+            return end
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(offsets: offsets, indices: indices, end: start) }
 }
