@@ -170,8 +170,28 @@ public struct ColumnBuilder: Sendable {
         if wasNull { nullCount -= 1 }
     }
 
-    /// The column built so far; the builder is reset (empty, same type) afterwards.
-    public mutating func finish() -> Column {
+    /// Whether the last appended value is non-null (false when empty).
+    public var lastIsValid: Bool {
+        guard rowCount > 0 else { return false }
+        return validity.map { $0[rowCount - 1] } ?? true
+    }
+
+    /// Bytes of value payload held (fixed-width values, or string/binary bytes): for size limits.
+    public var payloadBytes: Int {
+        switch type.storageKind {
+        case .boolean, .int8: rowCount
+        case .int16: rowCount * 2
+        case .int32, .float32: rowCount * 4
+        case .int64, .float64: rowCount * 8
+        case .int128: rowCount * 16
+        case .bytes: bytes.bytes.count
+        }
+    }
+
+    /// The column built so far; the builder is reset (empty, same type) afterwards. With
+    /// `keepingCapacity` (the default) it reserves room for as many rows again, for a next batch of
+    /// the same size; without, it lets go of the memory (many idle builders).
+    public mutating func finish(keepingCapacity: Bool) -> Column {
         let byteCount = bytes.bytes.count
         let storage: ColumnStorage
         switch type.storageKind {
@@ -191,10 +211,16 @@ public struct ColumnBuilder: Sendable {
         rowCount = 0
         nullCount = 0
         // The next batch is likely as large: allocate once instead of growing by doubling.
-        reserveCapacity(rows)
-        if type.storageKind == .bytes { bytes.reserveCapacity(values: rows, bytes: byteCount) }
+        if keepingCapacity {
+            reserveCapacity(rows)
+            if type.storageKind == .bytes { bytes.reserveCapacity(values: rows, bytes: byteCount) }
+        }
         return column
     }
+
+    /// The column built so far; the builder is reset (empty, same type) afterwards, with room
+    /// reserved for as many rows again.
+    public mutating func finish() -> Column { finish(keepingCapacity: true) }
 }
 
 /// Errors of column operations and value conversion.

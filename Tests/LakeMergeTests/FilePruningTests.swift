@@ -246,3 +246,18 @@ import Testing
         #expect(r.picked.contains(7))  // the file with a null key
     }
 }
+
+@Suite struct ReadPredicateTests {
+    @Test func coversTheChangedKeysAndNulls() throws {
+        let schema = Schema([Field("k", .int64), Field("v", .string)])
+        var v = VarBytes()
+        for _ in 0..<4 { v.append("x") }
+        let rows = ColumnBatch(schema: schema, columns: [
+            Column(.int64([40, -3, 0, 17]), validity: Bitmap([true, true, false, true])), Column(.bytes(v)),
+        ], rowCount: 4)
+        let resolution = try ChangeResolver.resolve(ChangeSet(rows: rows, ops: [.update, .delete, .update, .insert]), keyColumns: ["k"])
+        let layout = Compactor.Layout(dataSchema: schema, tableSchema: schema, key: ["k"], partitionColumns: [], derived: [])
+        let predicate = FilePruning(layout: layout, resolution: resolution).readPredicate()
+        #expect(predicate == .or([.range("k", lower: .int(-3), upper: .int(40)), .isNull("k")]))
+    }
+}

@@ -191,22 +191,34 @@ struct CopyOnWrite: Sendable {
         let batch = try await io.readStored(found.file, reader: found.reader, group: group)
         let drop = found.matched[group]
         guard !drop.isEmpty else { return try await pool.write(batch, partition: found.file.partitionValues) }
-        var keep: [Int] = []
-        keep.reserveCapacity(batch.rowCount - drop.count)
-        var row = 0
+        // The kept rows: the complement of the (ascending, distinct) dropped rows.
+        let rowCount = batch.rowCount
+        var previous = -1
         for d in drop {
-            let end = Int(d)
-            while row < end {
-                keep.append(row)
+            guard Int(d) > previous, Int(d) < rowCount else {
+                throw MergeError("\(found.file.path): row group \(group): internal: matched rows are not ascending within its \(rowCount) rows")
+            }
+            previous = Int(d)
+        }
+        guard drop.count < rowCount else { return [] }
+        let keep = [Int](unsafeUninitializedCapacity: rowCount - drop.count) { out, initialized in
+            var row = 0, at = 0
+            for d in drop {
+                let end = Int(d)
+                while row < end {
+                    out[at] = row
+                    at += 1
+                    row += 1
+                }
+                row = end + 1
+            }
+            while row < rowCount {
+                out[at] = row
+                at += 1
                 row += 1
             }
-            row = end + 1
+            initialized = at
         }
-        while row < batch.rowCount {
-            keep.append(row)
-            row += 1
-        }
-        guard !keep.isEmpty else { return [] }
         return try await pool.write(batch.gather(keep), partition: found.file.partitionValues)
     }
 

@@ -105,6 +105,39 @@ struct FilePruning: Sendable {
         return Selection(files: picked, readPaths: picked.map(\.path))
     }
 
+    /// What a round depends on besides the files it read, for the commit's conflict check: a
+    /// concurrent commit that adds a file which may hold a changed key (first key column within the
+    /// changed keys' `[lowest, highest]`, or null when a changed key's is) makes this round redo its
+    /// work, so a key is never written twice by two writers. Nil when there are no changed keys.
+    func readPredicate() -> ScanPredicate? {
+        let keyName = layout.key[0]
+        guard let keyIndex = layout.tableSchema.index(of: keyName) else { return nil }
+        let type = layout.tableSchema.fields[keyIndex].type
+        var lowest: ScalarValue?, highest: ScalarValue?
+        var hasNull = false
+        let sources = resolution.index.sources
+        for ref in resolution.index.representatives {
+            let column = sources[Int(ref.source)].columns[0]
+            let value = column.scalar(at: Int(ref.row), type: type)
+            if case .null = value {
+                hasNull = true
+                continue
+            }
+            guard let lo = lowest, let hi = highest else {
+                lowest = value
+                highest = value
+                continue
+            }
+            guard let cl = ScalarValue.compare(value, lo), let ch = ScalarValue.compare(value, hi) else { return nil }
+            if cl < 0 { lowest = value }
+            if ch > 0 { highest = value }
+        }
+        var parts: [ScanPredicate] = []
+        if let lowest, let highest { parts.append(.range(keyName, lower: lowest, upper: highest)) }
+        if hasNull { parts.append(.isNull(keyName)) }
+        return parts.count <= 1 ? parts.first : .or(parts)
+    }
+
     /// Whether `file` may hold one of `group`'s keys, by its statistics of the first key column.
     private static func mayHold(_ group: KeyGroup, file: AddFile, keyName: String, kind: KeyKind, inRange: Set<String>) -> Bool {
         guard let stats = file.parsedStats else { return true }

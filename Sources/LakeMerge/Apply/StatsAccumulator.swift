@@ -111,18 +111,23 @@ struct StatsAccumulator: Sendable {
         case .bytes(let vb):
             return vb.offsets.withUnsafeBufferPointer { off in
                 vb.bytes.withUnsafeBytes { raw in
-                    // Bytewise order, a prefix before its extensions (as Array.lexicographicallyPrecedes).
-                    // The first 8 bytes, big-endian, zero-padded: when they differ they decide.
-                    func prefix(_ i: Int, _ length: Int) -> UInt64 {
+                    // The first 8 bytes, big-endian, zero-padded: when two values' prefixes differ they
+                    // decide the order; only ties compare the whole values.
+                    func prefix(_ i: Int) -> UInt64 {
+                        let start = off[i], length = off[i + 1] - start
+                        if length <= 0 { return 0 }
+                        if start + 8 <= raw.count {
+                            let word = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self).bigEndian
+                            return length >= 8 ? word : word & ~(UInt64.max >> UInt64(8 * length))
+                        }
                         var p: UInt64 = 0
-                        let n = min(8, length)
-                        for k in 0..<n { p |= UInt64(raw[off[i] + k]) << UInt64(56 - 8 * k) }
+                        for k in 0..<min(8, length) { p |= UInt64(raw[start + k]) << UInt64(56 - 8 * k) }
                         return p
                     }
-                    func less(_ a: Int, _ b: Int) -> Bool {
-                        let la = off[a + 1] - off[a], lb = off[b + 1] - off[b]
-                        let pa = prefix(a, la), pb = prefix(b, lb)
+                    // Bytewise order, a prefix before its extensions (as Array.lexicographicallyPrecedes).
+                    func less(_ a: Int, _ pa: UInt64, _ b: Int, _ pb: UInt64) -> Bool {
                         if pa != pb { return pa < pb }
+                        let la = off[a + 1] - off[a], lb = off[b + 1] - off[b]
                         let n = min(la, lb)
                         if n > 8, let base = raw.baseAddress {
                             let c = memcmp(base + off[a], base + off[b], n)
@@ -131,15 +136,21 @@ struct StatsAccumulator: Sendable {
                         return la < lb
                     }
                     var lo = -1, hi = -1
+                    var pLo: UInt64 = 0, pHi: UInt64 = 0
                     for i in range {
                         if let validity, !validity[i] { continue }
+                        let p = prefix(i)
                         if lo < 0 {
                             lo = i
                             hi = i
-                        } else if less(i, lo) {
+                            pLo = p
+                            pHi = p
+                        } else if p <= pLo, less(i, p, lo, pLo) {
                             lo = i
-                        } else if less(hi, i) {
+                            pLo = p
+                        } else if p >= pHi, less(hi, pHi, i, p) {
                             hi = i
+                            pHi = p
                         }
                     }
                     return lo < 0 ? .none : .at(lo, hi)

@@ -46,7 +46,7 @@ struct StreamLimits: Sendable {
         let budget = Int(clamping: max(options.memoryBudget, 1 << 20))
         let tasks = max(1, options.parallelism)
         fileBytes = max(1, options.targetFileSize)
-        rowGroupBytes = min(max(budget / 128, 1 << 20), 16 << 20)
+        rowGroupBytes = min(max(budget / 256, 1 << 20), 8 << 20)
         partBytes = max(minimumPartSize, min(max(budget / 64, 1 << 20), 64 << 20))
         // Changes take up to a quarter of the budget and resolution about as much again; the rest
         // is for the table rows being rewritten and the files being written.

@@ -4,8 +4,9 @@ import LakeColumnar
 import LakeObjectStore
 import LakeParquet
 
-/// Reads and writes the data files of a snapshot table. Partition columns live in the log's
-/// `partitionValues`, not in the files (as Delta writers do); reading a file puts them back.
+/// Reads the data files of a snapshot table row group by row group, and describes the files written
+/// (``StreamingFile``). Partition columns live in the log's `partitionValues`, not in the files (as
+/// Delta writers do).
 struct TableFiles: Sendable {
     let table: DeltaTable
     /// The table's full schema (data and partition columns, in table order).
@@ -16,37 +17,6 @@ struct TableFiles: Sendable {
 
     /// The columns stored inside data files.
     var fileSchema: Schema { Schema(schema.fields.filter { !partitionColumns.contains($0.name) }) }
-
-    /// Reads a live file as one batch in the table schema.
-    func read(_ file: AddFile) async throws -> ColumnBatch {
-        let key = try DeltaPaths.dataFileKey(tableRoot: table.root, logPath: file.path)
-        let reader = try await ParquetReader.open(ObjectStoreSource(store: table.store, key: key))
-        let stored = fileSchema
-        let fileNames = Set(try reader.schema().names)
-        let present = stored.fields.filter { fileNames.contains($0.name) }.map(\.name)
-        let parts = try await reader.readBatches(columns: present)
-        let rowCount = parts.reduce(0) { $0 + $1.rowCount }
-        var columns: [Column] = []
-        for field in schema.fields {
-            if partitionColumns.contains(field.name) {
-                let text = file.partitionValues[field.name] ?? nil
-                columns.append(try Self.constant(text, type: field.type, count: rowCount, context: "\(file.path) partition \(field.name)"))
-            } else if present.contains(field.name) {
-                var pieces: [Column] = []
-                for part in parts {
-                    guard let c = part.column(named: field.name) else { continue }
-                    pieces.append(c)
-                }
-                guard let col = Column.concatenating(pieces, type: field.type) else {
-                    throw MergeError("\(key): column '\(field.name)' is not stored as \(field.type); the file does not match the table schema")
-                }
-                columns.append(col)
-            } else {
-                columns.append(.nulls(field.type, count: rowCount))  // a column added after the file was written
-            }
-        }
-        return ColumnBatch(schema: schema, columns: columns, rowCount: rowCount)
-    }
 
     /// A column repeating one partition value (its log text parsed to the column's type).
     static func constant(_ text: String?, type: DataType, count: Int, context: String) throws -> Column {
@@ -65,49 +35,6 @@ struct TableFiles: Sendable {
             guard ok else { throw MergeError("\(context): value '\(text)' is not a \(type)") }
         }
         return builder.finish()
-    }
-
-    /// Writes `batch` (table schema, one partition) as new data files of about `targetBytes` each
-    /// and returns their `add` actions (not yet committed: invisible to readers until the commit).
-    func write(_ batch: ColumnBatch, partition: PartitionValues, targetBytes: Int) async throws -> [AddFile] {
-        guard batch.rowCount > 0 else { return [] }
-        let stored = fileSchema
-        let storedIndexes = stored.fields.compactMap { f in batch.schema.index(of: f.name) }
-        // Files are cut by in-memory size; Parquet's encoding and zstd make them smaller on disk.
-        let memoryBytes = batch.columns.reduce(0) { $0 + Self.memoryBytes($1) }
-        let perRow = max(1, memoryBytes / max(batch.rowCount, 1))
-        let rowsPerFile = max(1, targetBytes / perRow)
-        var adds: [AddFile] = []
-        var start = 0
-        let folder = DeltaPaths.partitionFolder(columns: partitionColumns, values: partition)
-        while start < batch.rowCount {
-            let end = min(batch.rowCount, start + rowsPerFile)
-            // The whole batch as one file shares its buffers; otherwise a contiguous slice is copied.
-            let whole = start == 0 && end == batch.rowCount
-            let slice = ColumnBatch(schema: stored, columns: storedIndexes.map { whole ? batch.columns[$0] : batch.columns[$0].slice(start..<end) },
-                                    rowCount: end - start)
-            let sink = MemorySink()
-            let writer: ParquetWriter
-            do {
-                writer = try ParquetWriter(sink: sink, schema: stored, options: writerOptions)
-            } catch ParquetError.unsupported {
-                // The page codec is not in this build: write uncompressed pages rather than nothing.
-                var plain = writerOptions
-                plain.compression = .uncompressed
-                writer = try ParquetWriter(sink: sink, schema: stored, options: plain)
-            }
-            try writer.write(slice)
-            try writer.close()
-            let relative = folder + "part-\(UUID().uuidString.lowercased()).parquet"
-            let key = table.key(relative)
-            try await table.store.put(key, bytes: sink.bytes)
-            let stats = FileStats.compute(slice)
-            adds.append(AddFile(path: DeltaPaths.encodeURIPath(relative), partitionValues: partition,
-                                size: Int64(sink.bytes.count), modificationTime: Int64(Date().timeIntervalSince1970 * 1000),
-                                dataChange: true, stats: stats.jsonString(order: stored.names)))
-            start = end
-        }
-        return adds
     }
 
     static func memoryBytes(_ batch: ColumnBatch) -> Int {

@@ -11,9 +11,9 @@ import LakeObjectStore
 /// 2. list the source, keep the files not yet consumed, read them into a ``ChangeSet``;
 /// 3. resolve per key (``ChangeResolver``, the one statement of the rule);
 /// 4. find the live files that may hold a changed key (min/max statistics of the key; every file
-///    when they cannot tell), read them in parallel, drop the rows of changed keys;
-/// 5. write the kept rows of touched files and the new after-images, per partition, bin-packed to
-///    the target size, as new files (invisible until committed);
+///    when they cannot tell), read their key columns in parallel to find the changed keys' rows;
+/// 5. stream the touched files row group by row group, dropping those rows, and the new after-images
+///    into new files per partition, bin-packed to the target size (invisible until committed);
 /// 6. commit ONE version: removes of touched files, adds of new files, the `txn` and the updated
 ///    consumed-files record. A crash before this leaves only orphan files (for vacuum); a commit race
 ///    lost to another writer redoes the round from step 1 against the new snapshot.
@@ -144,6 +144,8 @@ public struct Compactor: Sendable {
         tx.setTransaction(appId: appId, version: txnVersion)
         tx.readFiles = Set(apply.readPaths)
         tx.readWholeTable = apply.readWholeTable
+        // A concurrent writer adding rows in the changed keys' range must make this round redo its work.
+        tx.readPredicate = FilePruning(layout: layout, resolution: resolution).readPredicate()
         var parameters = pending.parameters
         parameters["lakectl.appId"] = appId
         parameters["lakectl.txnVersion"] = String(txnVersion)

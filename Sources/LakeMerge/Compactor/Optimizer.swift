@@ -62,15 +62,33 @@ public struct Optimizer: Sendable {
         }
         var io = TableFiles(table: table, schema: schema, partitionColumns: snapshot.partitionColumns)
         io.writerOptions.compression = .zstd
-        var adds: [AddFile] = []
-        for bin in bins {
-            var batches: [ColumnBatch] = []
-            for file in bin { batches.append(try await io.read(file)) }
-            let all = try ColumnBatch.concatenating(batches, schema: schema)
-            for var add in try await io.write(all, partition: bin[0].partitionValues, targetBytes: options.targetFileSize) {
-                add.dataChange = false
-                adds.append(add)
+        // Streamed row group by row group into the partition's new files, like a compact rewrite:
+        // memory is a row group and the open file's unsent part, not the bin.
+        let limits = StreamLimits(options: options, minimumPartSize: table.store.minimumPartSize)
+        let pool = FileWriterPool(limits: limits) { [io] partition in
+            StreamingFile(table: io.table, folder: DeltaPaths.partitionFolder(columns: io.partitionColumns, values: partition),
+                          partition: partition, schema: io.fileSchema, options: io.writerOptions, limits: limits)
+        }
+        var written: [AddFile] = []
+        do {
+            for bin in bins {
+                for file in bin {
+                    let reader = try await io.open(file)
+                    for group in 0..<reader.rowGroupCount {
+                        let batch = try await io.readStored(file, reader: reader, group: group)
+                        written += try await pool.write(batch, partition: file.partitionValues)
+                    }
+                }
             }
+            written += try await pool.finishAll()
+        } catch {
+            await pool.abortAll()
+            throw error
+        }
+        let adds = written.map { add in
+            var add = add
+            add.dataChange = false
+            return add
         }
         var tx = try await table.startTransaction(operation: "OPTIMIZE", snapshot: snapshot)
         for file in inputs { tx.remove(file, dataChange: false) }
