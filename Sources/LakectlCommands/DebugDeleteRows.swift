@@ -1,0 +1,107 @@
+import ArgumentParser
+import DeltaLog
+import Foundation
+
+/// `lakectl debug delete-rows TABLE --file PATH --rows 2,5,70000 [--placement inline|file|auto]`:
+/// soft-deletes rows of one data file with a deletion vector (merge-on-read), for the DV interop
+/// tests. It commits `remove` + `add`-with-DV and raises the protocol to reader 3 / writer 7 with
+/// the `deletionVectors` feature (keeping the table's existing features) and sets
+/// `delta.enableDeletionVectors=true`. Tables that already use DVs are refused (lakectl does not
+/// read them yet).
+struct DebugDeleteRows: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete-rows",
+        abstract: "Soft-delete rows of one data file with a deletion vector (test tool).",
+        shouldDisplay: false
+    )
+
+    enum PlacementChoice: String, ExpressibleByArgument {
+        case inline, file, auto
+    }
+
+    @Argument(help: "Table URL (folder path, file:// or s3://).")
+    var table: String
+
+    @Option(help: "The data file's path as in the log (add.path) or decoded.")
+    var file: String
+
+    @Option(help: "Comma-separated 0-based row indexes in the file to delete.")
+    var rows: String
+
+    @Option(help: "Where the DV goes: inline, file or auto (inline when small).")
+    var placement: PlacementChoice = .auto
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        var rowIndexes: [UInt64] = []
+        for part in rows.split(separator: ",") {
+            guard let value = UInt64(part.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--rows: \"\(part)\" is not a non-negative integer")
+            }
+            rowIndexes.append(value)
+        }
+        rowIndexes = Array(Set(rowIndexes)).sorted()
+        guard !rowIndexes.isEmpty else { throw ValidationError("--rows: give at least one row index") }
+
+        let deltaTable = DeltaTable(store: try store.open(table), root: "")
+        let snapshot = try await deltaTable.snapshot()
+        guard let target = snapshot.files.first(where: { $0.path == file || $0.decodedPath == file }) else {
+            throw ValidationError("\(file) is not a live data file of \(table) at version \(snapshot.version)")
+        }
+        guard target.deletionVector == nil else {
+            throw ValidationError("\(target.path) already has a deletion vector; lakectl cannot combine DVs yet")
+        }
+        guard let numRecords = target.parsedStats?.numRecords else {
+            throw ValidationError("\(target.path) has no numRecords statistic, which files with deletion vectors require")
+        }
+        if let last = rowIndexes.last, last >= UInt64(max(numRecords, 0)) {
+            throw ValidationError("row \(last) is beyond the \(numRecords) rows of \(target.path)")
+        }
+
+        let dvPlacement: DeletionVectorStore.Placement
+        switch placement {
+        case .inline: dvPlacement = .inline
+        case .file: dvPlacement = .file
+        case .auto: dvPlacement = .automatic(maxInlineBytes: DeletionVectorStore.defaultMaxInlineBytes)
+        }
+        let descriptor = try await DeletionVectorStore.write(rows: rowIndexes, store: deltaTable.store, tableRoot: deltaTable.root,
+                                                             placement: dvPlacement)
+        var transaction = try await deltaTable.startTransaction(operation: "DELETE", snapshot: snapshot)
+        transaction.parameters = ["predicate": "[]"]
+        transaction.readFiles = [target.path]
+        transaction.newProtocol = Self.withDeletionVectors(snapshot.protocol)
+        var metadata = snapshot.metadata
+        metadata.configuration["delta.enableDeletionVectors"] = "true"
+        transaction.newMetadata = metadata
+        transaction.remove(target)
+        var updated = target
+        updated.deletionVector = descriptor.json
+        updated.modificationTime = Int64(Date().timeIntervalSince1970 * 1000)
+        transaction.add(updated)
+        transaction.metrics = ["numDeletedRows": String(rowIndexes.count), "numDeletionVectorsAdded": "1",
+                               "numRemovedFiles": "0", "numAddedFiles": "0"]
+        let result = try await transaction.commit()
+        print("version \(result.version): deleted \(rowIndexes.count) rows of \(target.path) with deletion vector \(descriptor.uniqueId)")
+    }
+
+    /// The protocol raised to reader 3 / writer 7 with `deletionVectors`, keeping every feature the
+    /// old versions implied (legacy writer versions map to their features, as the protocol says).
+    static func withDeletionVectors(_ old: DeltaProtocol) -> DeltaProtocol {
+        var reader = old.minReaderVersion >= 3 ? (old.readerFeatures ?? []) : []
+        var writer = old.minWriterVersion >= 7 ? (old.writerFeatures ?? []) : []
+        if old.minReaderVersion == 2 { reader.append("columnMapping") }
+        if old.minWriterVersion < 7 {
+            let legacy: [(Int, [String])] = [(2, ["appendOnly", "invariants"]), (3, ["checkConstraints"]),
+                                             (4, ["changeDataFeed", "generatedColumns"]), (5, ["columnMapping"]),
+                                             (6, ["identityColumns"])]
+            for (version, features) in legacy where old.minWriterVersion >= version { writer += features }
+        }
+        for feature in reader where !writer.contains(feature) { writer.append(feature) }
+        if !reader.contains("deletionVectors") { reader.append("deletionVectors") }
+        if !writer.contains("deletionVectors") { writer.append("deletionVectors") }
+        var seen = Set<String>()
+        return DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: reader.filter { seen.insert("r" + $0).inserted },
+                             writerFeatures: writer.filter { seen.insert("w" + $0).inserted })
+    }
+}
