@@ -105,3 +105,29 @@ struct DebugDeleteRows: AsyncParsableCommand {
                              writerFeatures: writer.filter { seen.insert("w" + $0).inserted })
     }
 }
+
+/// `lakectl debug dv-rows TABLE --descriptor JSON`: prints the row indexes of a deletion vector
+/// (one per line), for the DV interop tests.
+struct DebugDVRows: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dv-rows",
+        abstract: "Print the row indexes a deletion vector descriptor deletes (test tool).",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "Table URL (folder path, file:// or s3://) that 'u' paths are relative to.")
+    var table: String
+
+    @Option(help: "The deletionVector JSON object of an add action.")
+    var descriptor: String
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let parsed = try DeletionVectorDescriptor(json: try JSONValue.parse(descriptor))
+        let rows = try await DeletionVectorStore.load(parsed, store: try store.open(table), tableRoot: "", tableURL: table)
+        var out = ""
+        for row in rows { out += "\(row)\n" }
+        print(out, terminator: "")
+    }
+}
