@@ -245,3 +245,32 @@ import Testing
         #expect(throws: DeltaLogError.self) { try DeletionVectorStore.serialize(rows: [1 << 63]) }
     }
 }
+
+@Suite struct DeletionVectorCommitTests {
+    @Test func aFileMayBeReAddedWithADeletionVector() async throws {
+        let (store, _) = temporaryStore()
+        let table = try await makeTable(store)
+        try await append(table, [sampleAdd("a.parquet", region: "eu")])
+        let snapshot = try await table.snapshot()
+        let file = try #require(snapshot.files.first)
+
+        // Removing and re-adding the same plain file is refused.
+        var plain = try await table.startTransaction(operation: "DELETE")
+        plain.remove(file)
+        plain.add(file)
+        await #expect(throws: DeltaLogError.self) { try await plain.commit() }
+
+        // Remove + add with a DV is one logical change.
+        let dv = try await DeletionVectorStore.write(rows: [0, 3], store: store, tableRoot: table.root)
+        var txn = try await table.startTransaction(operation: "DELETE")
+        txn.remove(file)
+        var updated = file
+        updated.deletionVector = dv.json
+        txn.add(updated)
+        try await txn.commit()
+        let actions = try await table.readCommit(2)
+        let added = try #require(actions.compactMap { if case .add(let a) = $0 { a } else { nil } }.first)
+        #expect(try added.deletionVectorDescriptor() == dv)
+        #expect(try await DeletionVectorStore.load(dv, store: store, tableRoot: table.root) == [0, 3])
+    }
+}
