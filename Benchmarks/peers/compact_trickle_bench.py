@@ -129,7 +129,8 @@ def timed(cmd, env=None):
     out, err = proc.stdout.read(), proc.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{cmd[:3]} failed:\n{out}\n{err}")
-    return seconds, usage.ru_maxrss * 1024, out
+    # CPU seconds too: on a shared machine wall time includes waiting for a core.
+    return seconds, usage.ru_maxrss * 1024, out, usage.ru_utime + usage.ru_stime
 
 
 DELTA_MERGE = r"""
@@ -162,6 +163,7 @@ import sys, duckdb
 from deltalake import DeltaTable
 ds = DeltaTable(sys.argv[1]).to_pyarrow_dataset()
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.register("t", ds)
 n, s, h = con.execute("SELECT count(*), sum(id), sum(hash(id, customer_id, status, amount, note, epoch_us(created_at), "
                       "epoch_us(updated_at), created_at_month) % 1000000007) FROM t").fetchone()
@@ -175,12 +177,20 @@ def main():
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--changes", type=int, default=20_000)
     ap.add_argument("--dir")
+    ap.add_argument("--keep-base", action="store_true", help="keep a copy of the base lake in DIR/lake-base (for profiling)")
+    ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--skip-default", action="store_true", help="skip deltalake with streamed_exec (its default)")
     args = ap.parse_args()
     work = args.dir or tempfile.mkdtemp(prefix="compact-trickle-")
     py = sys.executable
+    if args.generate_only:
+        print(generate(work, args.rows, args.changes))
+        return
     t0 = time.perf_counter()
-    written = generate(work, args.rows, args.changes)
+    # Generated in a child process: the engines' peak RSS (inherited across fork + exec on Linux)
+    # must not include this process's copy of the 10M-row table.
+    written = int(subprocess.run([py, __file__, "--lakectl", args.lakectl, "--rows", str(args.rows), "--changes", str(args.changes),
+                                  "--dir", work, "--generate-only"], check=True, capture_output=True, text=True).stdout.split()[-1])
     print(f"generated {args.rows:,} rows + {written:,} changes in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     dms, changes, schema = os.path.join(work, "dms"), os.path.join(work, "changes.csv"), os.path.join(work, "schema.json")
 
@@ -203,21 +213,24 @@ def main():
         shutil.rmtree(copies[variant], ignore_errors=True)
         shutil.copytree(table, copies[variant])
 
+    if args.keep_base:
+        shutil.rmtree(os.path.join(work, "lake-base"), ignore_errors=True)
+        shutil.copytree(lake, os.path.join(work, "lake-base"))
     results = {}
     cdc = os.path.join(dms, "20260101-120000000.csv")
     with open(changes) as src, open(cdc, "w") as dst:
         next(src)
         dst.writelines(src)
-    secs, rss, out = timed([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema, "--json"])
+    secs, rss, out, cpu = timed([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema, "--json"])
     summary = json.loads(out)
-    results["lakectl compact"] = (secs, rss, summary)
+    results["lakectl compact"] = (secs, rss, cpu)
     for variant, name in variants:
-        secs, rss, _ = timed([py, "-c", DELTA_MERGE, changes, copies[variant], variant])
-        results[name] = (secs, rss, None)
+        secs, rss, _, cpu = timed([py, "-c", DELTA_MERGE, changes, copies[variant], variant])
+        results[name] = (secs, rss, cpu)
 
-    sums = {"lakectl compact": subprocess.run([py, "-c", CHECKSUM, table], check=True, capture_output=True, text=True).stdout.strip()}
+    sums = {"lakectl compact": subprocess.run([py, "-c", CHECKSUM, table], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]}
     for variant, name in variants:
-        sums[name] = subprocess.run([py, "-c", CHECKSUM, copies[variant]], check=True, capture_output=True, text=True).stdout.strip()
+        sums[name] = subprocess.run([py, "-c", CHECKSUM, copies[variant]], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     if len(set(sums.values())) != 1:
         raise SystemExit(f"results differ (count, sum(id), hash checksum): {json.dumps(sums, indent=1)}")
 
@@ -225,12 +238,13 @@ def main():
     print(f"\n{args.rows:,} base rows ({files} files, by month) + {written:,} changes; lakectl: {summary['rowsInserted']} inserted, "
           f"{summary['rowsUpdated']} updated, {summary['rowsDeleted']} deleted; read {summary['filesRead']} files, "
           f"rewrote {summary['filesRemoved']}, added {summary['filesAdded']}; every engine -> {count} rows, same checksum\n")
-    lak = results["lakectl compact"][0]
-    print("| engine | time (s) | peak RSS (MiB) | lakectl ÷ engine (time) |\n|---|---|---|---|")
-    for name, (secs, rss, _) in results.items():
+    lak, lak_cpu = results["lakectl compact"][0], results["lakectl compact"][2]
+    print("| engine | time (s) | CPU (s) | peak RSS (MiB) | lakectl ÷ engine (time) | (CPU) |\n|---|---|---|---|---|---|")
+    for name, (secs, rss, cpu) in results.items():
         ratio = "—" if name == "lakectl compact" else f"{lak / secs:.2f}"
-        print(f"| {name} | {secs:.2f} | {rss / 2**20:.0f} | {ratio} |")
-    print(json.dumps({k: {"seconds": v[0], "peak_rss": v[1]} for k, v in results.items()}
+        cratio = "—" if name == "lakectl compact" else f"{lak_cpu / cpu:.2f}"
+        print(f"| {name} | {secs:.2f} | {cpu:.2f} | {rss / 2**20:.0f} | {ratio} | {cratio} |")
+    print(json.dumps({k: {"seconds": v[0], "cpu_seconds": v[2], "peak_rss": v[1]} for k, v in results.items()}
                      | {"lakectl_summary": summary}))
 
 

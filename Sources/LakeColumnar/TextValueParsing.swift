@@ -129,6 +129,12 @@ extension ValueText {
     public static func parseFloat(_ t: UnsafeBufferPointer<UInt8>) -> Float? {
         let n = t.count
         guard n > 0, n < 400 else { return nil }
+        // Clinger's fast path for Float: up to 7 significant digits and 10^10 are exact floats.
+        if let (m, k, negative) = decimalParts(t, maxDigits: 7), k >= -10, k <= 10 {
+            let p = Float(exactPowersOfTen[abs(k)])
+            let v = k < 0 ? Float(m) / p : Float(m) * p
+            return negative ? -v : v
+        }
         for c in t {
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),

@@ -72,6 +72,12 @@ public enum ValueText {
     public static func parseDouble(_ t: UnsafeBufferPointer<UInt8>) -> Double? {
         let n = t.count
         guard n > 0, n < 400 else { return nil }
+        // Clinger's fast path: at most 15 significant digits and a power of ten up to 22 are exact
+        // doubles, so one multiplication or division rounds correctly (what strtod returns).
+        if let (m, k, negative) = decimalParts(t, maxDigits: 15), k >= -22, k <= 22 {
+            let v = k < 0 ? Double(m) / exactPowersOfTen[-k] : Double(m) * exactPowersOfTen[k]
+            return negative ? -v : v
+        }
         // strtod accepts things we do not (leading spaces, hex floats, "nan(...)"): pre-check.
         for c in t {
             switch c {
@@ -101,6 +107,57 @@ public enum ValueText {
             guard let end, end == base + n else { return nil }
             return v
         }
+    }
+
+    /// 10^0 ... 10^22, each exactly representable as a Double.
+    static let exactPowersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
+
+    /// A plain decimal number `[+-]digits[.digits][(e|E)[+-]digits]` as `m × 10^k` with at most
+    /// `maxDigits` significant digits in `m`; nil for anything else (then the full parser decides).
+    @inline(__always)
+    static func decimalParts(_ t: UnsafeBufferPointer<UInt8>, maxDigits: Int) -> (m: UInt64, k: Int, negative: Bool)? {
+        let n = t.count
+        var i = 0
+        var negative = false
+        if n > 0, t[0] == UInt8(ascii: "-") || t[0] == UInt8(ascii: "+") { negative = t[0] == UInt8(ascii: "-"); i = 1 }
+        var m: UInt64 = 0
+        var significant = 0
+        var fractionDigits = 0
+        var sawDot = false
+        var sawDigit = false
+        while i < n {
+            let c = t[i]
+            let d = c &- 48
+            if d < 10 {
+                if significant > 0 || d != 0 { significant += 1 }
+                guard significant <= maxDigits else { return nil }
+                m = m &* 10 &+ UInt64(d)
+                sawDigit = true
+                if sawDot { fractionDigits += 1 }
+            } else if c == UInt8(ascii: "."), !sawDot {
+                sawDot = true
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard sawDigit else { return nil }
+        var exponent = 0
+        if i < n {
+            guard t[i] | 0x20 == UInt8(ascii: "e") else { return nil }
+            i += 1
+            var exponentNegative = false
+            if i < n, t[i] == UInt8(ascii: "-") || t[i] == UInt8(ascii: "+") { exponentNegative = t[i] == UInt8(ascii: "-"); i += 1 }
+            guard i < n else { return nil }
+            while i < n {
+                let d = t[i] &- 48
+                guard d < 10, exponent < 10_000 else { return nil }
+                exponent = exponent * 10 + Int(d)
+                i += 1
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+        return (m, exponent - fractionDigits, negative)
     }
 
     /// Shortest text that reads back to the same value: `nan`, `inf`, `-inf` for the specials.

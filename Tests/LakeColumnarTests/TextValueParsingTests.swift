@@ -83,4 +83,26 @@ import Testing
         ValueText.appendDecimal(-5, scale: 3, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "-12.305-0.005")
     }
+
+    /// The fast path for plain decimals agrees bit for bit with the C library's correctly rounded
+    /// parsers (Swift's `Double(String)`/`Float(String)`), on random texts near its limits.
+    @Test func fastPathAgreesWithCorrectlyRoundedParsing() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...18, using: &rng)
+            var mantissa = (0..<digits).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+            if Bool.random(using: &rng) { mantissa.insert(".", at: mantissa.index(mantissa.startIndex, offsetBy: Int.random(in: 0...digits, using: &rng))) }
+            var text = (Bool.random(using: &rng) ? "-" : "") + mantissa
+            if Int.random(in: 0..<3, using: &rng) == 0 { text += "e\(Int.random(in: -30...30, using: &rng))" }
+            let bytes = Array(text.utf8)
+            let d = bytes.withUnsafeBufferPointer(ValueText.parseDouble)
+            let f = bytes.withUnsafeBufferPointer(ValueText.parseFloat)
+            if let want = Double(text) {
+                #expect(d?.bitPattern == want.bitPattern, "\(text)")
+            } else {
+                #expect(d == nil, "\(text)")
+            }
+            if let want = Float(text) { #expect(f?.bitPattern == want.bitPattern, "\(text)") }
+        }
+    }
 }

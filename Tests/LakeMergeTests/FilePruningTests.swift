@@ -2,6 +2,7 @@ import DeltaLog
 import Foundation
 import LakeColumnar
 import LakeObjectStore
+import LakeParquet
 import Testing
 
 @testable import LakeMerge
@@ -244,5 +245,76 @@ import Testing
     func nullKeyKeepsFilesWithNulls(_ t: KeyType) async throws {
         let r = try await Self.run(Self.clustered(t, seed: 9, nullChange: true))
         #expect(r.picked.contains(7))  // the file with a null key
+    }
+}
+
+@Suite struct ReadPredicateTests {
+    @Test func coversTheChangedKeysAndNulls() throws {
+        let schema = Schema([Field("k", .int64), Field("v", .string)])
+        var v = VarBytes()
+        for _ in 0..<4 { v.append("x") }
+        let rows = ColumnBatch(schema: schema, columns: [
+            Column(.int64([40, -3, 0, 17]), validity: Bitmap([true, true, false, true])), Column(.bytes(v)),
+        ], rowCount: 4)
+        let resolution = try ChangeResolver.resolve(ChangeSet(rows: rows, ops: [.update, .delete, .update, .insert]), keyColumns: ["k"])
+        let layout = Compactor.Layout(dataSchema: schema, tableSchema: schema, key: ["k"], partitionColumns: [], derived: [])
+        let predicate = FilePruning(layout: layout, resolution: resolution).readPredicate()
+        #expect(predicate == .or([.range("k", lower: .int(-3), upper: .int(40)), .isNull("k")]))
+    }
+}
+
+@Suite struct RowGroupFilterTests {
+    /// A Parquet file of `rows` keys in row groups of 100, and the filter for `changed`; checks every
+    /// row group holding a changed key is kept. Returns how many row groups were kept of how many.
+    func run(string: Bool, keys: [Int64?], changed: [Int64?]) async throws -> (kept: Int, total: Int) {
+        func column(_ ks: [Int64?]) -> Column {
+            let validity: Bitmap? = ks.allSatisfy { $0 != nil } ? nil : Bitmap(ks.map { $0 != nil })
+            if string {
+                var vb = VarBytes()
+                for k in ks {
+                    if let k { vb.append(k % 5 == 0 ? String(format: "id-%06lld-", k) + String(repeating: "z", count: 80) : String(format: "id-%06lld", k)) } else { vb.appendEmpty() }
+                }
+                return Column(.bytes(vb), validity: validity)
+            }
+            return Column(.int64(ks.map { $0 ?? 0 }), validity: validity)
+        }
+        let schema = Schema([Field("k", string ? .string : .int64)])
+        let sink = MemorySink()
+        var options = WriterOptions()
+        options.rowGroupRows = 100
+        let writer = try ParquetWriter(sink: sink, schema: schema, options: options)
+        try writer.write(ColumnBatch(schema: schema, columns: [column(keys)], rowCount: keys.count))
+        try writer.close()
+        let reader = try await ParquetReader.open(InMemorySource(bytes: sink.bytes))
+
+        let set = ChangeSet(rows: ColumnBatch(schema: schema, columns: [column(changed)], rowCount: changed.count),
+                            ops: changed.map { _ in .update })
+        let resolution = try ChangeResolver.resolve(set, keyColumns: ["k"])
+        let layout = Compactor.Layout(dataSchema: schema, tableSchema: schema, key: ["k"], partitionColumns: [], derived: [])
+        let filter = ChangedKeyFilter(layout: layout, resolution: resolution)
+        let wanted = Set(changed)
+        var kept = 0
+        for g in 0..<reader.rowGroupCount {
+            let holds = keys[(g * 100)..<min(keys.count, g * 100 + 100)].contains { wanted.contains($0) }
+            let keep = filter.mayHold(reader, rowGroup: g)
+            if holds { #expect(keep, "row group \(g) holds a changed key but was pruned") }
+            if keep { kept += 1 }
+        }
+        return (kept, reader.rowGroupCount)
+    }
+
+    @Test(arguments: [false, true])
+    func keepsEveryRowGroupHoldingAChangedKey(_ string: Bool) async throws {
+        var rng = FilePruningTests.Rng(state: 7)
+        // Ascending keys with gaps (a sorted table), then a scattered tail, one null.
+        var keys: [Int64?] = (0..<1000).map { Int64($0 * 3) }
+        keys += (0..<200).map { _ in Int64(rng.next(3000)) }
+        keys[450] = nil
+        let changed: [Int64?] = (0..<30).map { _ in Int64(2700 + rng.next(400)) } + [Int64(5), Int64(3001)]
+        let r = try await run(string: string, keys: keys, changed: changed)
+        #expect(r.kept < r.total / 2, "kept \(r.kept) of \(r.total)")
+        // A changed null key keeps the row group with the null.
+        let n = try await run(string: string, keys: keys, changed: [nil, 7])
+        #expect(n.kept >= 1)
     }
 }

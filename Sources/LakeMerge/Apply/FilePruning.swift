@@ -1,5 +1,6 @@
 import DeltaLog
 import LakeColumnar
+import LakeParquet
 
 /// Step 4 of a compact round: which live files of the snapshot may hold a changed key, so only those
 /// are read (and, when they do hold one, rewritten). A file is ruled out only when it provably holds
@@ -105,6 +106,39 @@ struct FilePruning: Sendable {
         return Selection(files: picked, readPaths: picked.map(\.path))
     }
 
+    /// What a round depends on besides the files it read, for the commit's conflict check: a
+    /// concurrent commit that adds a file which may hold a changed key (first key column within the
+    /// changed keys' `[lowest, highest]`, or null when a changed key's is) makes this round redo its
+    /// work, so a key is never written twice by two writers. Nil when there are no changed keys.
+    func readPredicate() -> ScanPredicate? {
+        let keyName = layout.key[0]
+        guard let keyIndex = layout.tableSchema.index(of: keyName) else { return nil }
+        let type = layout.tableSchema.fields[keyIndex].type
+        var lowest: ScalarValue?, highest: ScalarValue?
+        var hasNull = false
+        let sources = resolution.index.sources
+        for ref in resolution.index.representatives {
+            let column = sources[Int(ref.source)].columns[0]
+            let value = column.scalar(at: Int(ref.row), type: type)
+            if case .null = value {
+                hasNull = true
+                continue
+            }
+            guard let lo = lowest, let hi = highest else {
+                lowest = value
+                highest = value
+                continue
+            }
+            guard let cl = ScalarValue.compare(value, lo), let ch = ScalarValue.compare(value, hi) else { return nil }
+            if cl < 0 { lowest = value }
+            if ch > 0 { highest = value }
+        }
+        var parts: [ScanPredicate] = []
+        if let lowest, let highest { parts.append(.range(keyName, lower: lowest, upper: highest)) }
+        if hasNull { parts.append(.isNull(keyName)) }
+        return parts.count <= 1 ? parts.first : .or(parts)
+    }
+
     /// Whether `file` may hold one of `group`'s keys, by its statistics of the first key column.
     private static func mayHold(_ group: KeyGroup, file: AddFile, keyName: String, kind: KeyKind, inRange: Set<String>) -> Bool {
         guard let stats = file.parsedStats else { return true }
@@ -199,6 +233,80 @@ private struct KeyedPartitions {
         entries.map { entry in
             guard let text = file.partitionValues[entry.column] ?? nil, !text.isEmpty else { return nil }
             return text
+        }
+    }
+}
+
+/// Row-group pruning inside a file that file pruning kept: the changed keys' first column checked
+/// against each row group's Parquet statistics (min/max, null count), so the scan need not decode the
+/// key columns of row groups that cannot hold a changed key. Integer and string keys; any other key
+/// type, or statistics the reader cannot decode, keep the row group.
+struct ChangedKeyFilter: Sendable {
+    let keyName: String
+    private var ints: [Int64] = []
+    private var strings: [[UInt8]] = []
+    private var hasNull = false
+    /// False when the filter cannot judge (key type or an unplaceable key): every row group is kept.
+    private var usable = true
+
+    init(layout: Compactor.Layout, resolution: Resolution) {
+        keyName = layout.key[0]
+        guard let keyIndex = layout.tableSchema.index(of: keyName) else {
+            usable = false
+            return
+        }
+        let type = layout.tableSchema.fields[keyIndex].type
+        let sources = resolution.index.sources
+        for ref in resolution.index.representatives {
+            let column = sources[Int(ref.source)].columns[0]
+            let row = Int(ref.row)
+            if column.isNull(row) {
+                hasNull = true
+                continue
+            }
+            switch (type, column.storage) {
+            case (.string, .bytes(let v)): strings.append(Array(v[row]))
+            case (.int8, _), (.int16, _), (.int32, _), (.int64, _):
+                guard case .int(let i) = column.scalar(at: row, type: type) else {
+                    usable = false
+                    return
+                }
+                ints.append(i)
+            default:
+                usable = false
+                return
+            }
+        }
+        ints.sort()
+        strings.sort { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// Whether row group `group` of `reader` may hold a changed key (true when its statistics cannot tell).
+    func mayHold(_ reader: ParquetReader, rowGroup group: Int) -> Bool {
+        guard usable, reader.metadata.rowGroups.indices.contains(group), let column = reader.column(named: keyName),
+              let stats = reader.statistics(rowGroup: group, column: column) else { return true }
+        let rows = reader.metadata.rowGroups[group].numRows
+        if hasNull, stats.nullCount.map({ $0 > 0 }) ?? true { return true }
+        if let nulls = stats.nullCount, rows > 0, nulls == rows { return false }  // only nulls there
+        switch (stats.min, stats.max) {
+        case (.int(let lo)?, .int(let hi)?):
+            var a = 0, b = ints.count
+            while a < b {
+                let m = (a + b) / 2
+                if ints[m] < lo { a = m + 1 } else { b = m }
+            }
+            return a < ints.count && ints[a] <= hi
+        case (.bytes(let lo)?, let max):
+            var a = 0, b = strings.count
+            while a < b {
+                let m = (a + b) / 2
+                if strings[m].lexicographicallyPrecedes(lo) { a = m + 1 } else { b = m }
+            }
+            guard a < strings.count else { return false }
+            guard case .bytes(let hi)? = max else { return true }
+            return !hi.lexicographicallyPrecedes(strings[a])
+        default:
+            return true
         }
     }
 }

@@ -144,6 +144,8 @@ public struct Compactor: Sendable {
         tx.setTransaction(appId: appId, version: txnVersion)
         tx.readFiles = Set(apply.readPaths)
         tx.readWholeTable = apply.readWholeTable
+        // A concurrent writer adding rows in the changed keys' range must make this round redo its work.
+        tx.readPredicate = FilePruning(layout: layout, resolution: resolution).readPredicate()
         var parameters = pending.parameters
         parameters["lakectl.appId"] = appId
         parameters["lakectl.txnVersion"] = String(txnVersion)

@@ -154,8 +154,16 @@ public struct ParquetReader: Sendable {
         for descriptor in selected {
             ranges.append(try chunkRange(group: index, descriptor: descriptor))
         }
+        // Largest chunks first: with fewer threads than chunks the last one to finish is then a
+        // small one, not the biggest column started last.
+        let order = selected.indices.sorted {
+            let a = group.columns[selected[$0].leafIndex].metaData?.totalUncompressedSize ?? 0
+            let b = group.columns[selected[$1].leafIndex].metaData?.totalUncompressedSize ?? 0
+            return a != b ? a > b : $0 < $1
+        }
         let columns = try await withThrowingTaskGroup(of: (Int, Column).self) { tasks in
-            for (position, descriptor) in selected.enumerated() {
+            for position in order {
+                let descriptor = selected[position]
                 let range = ranges[position]
                 guard let meta = group.columns[descriptor.leafIndex].metaData else { continue }
                 tasks.addTask {
