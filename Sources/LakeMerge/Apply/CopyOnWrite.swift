@@ -33,83 +33,66 @@ struct CopyOnWrite: Sendable {
         var groups: [Int32]
     }
 
-    /// One piece of rewrite work: a row group of a touched file, or a chunk of new after-images.
-    private enum Unit: Sendable {
-        case rowGroup(file: Int, group: Int)
-        case upserts(Range<Int>)
-    }
-
-    /// After-images written per task and step (bounded memory, both cores busy).
+    /// After-images gathered and written per step (bounded memory).
     static let upsertChunkRows = 1 << 16
 
     func apply(snapshot: Snapshot) async throws -> Result {
         var result = Result()
-        let selection = try FilePruning(layout: layout, resolution: resolution).select(snapshot)
-        let candidates = selection.files
-        result.readPaths = selection.readPaths
-        result.readWholeTable = selection.readWholeTable
         var present = [Bool](repeating: false, count: resolution.keyCount)
         let limits = StreamLimits(options: options, minimumPartSize: io.table.store.minimumPartSize)
         let tasks = max(1, options.parallelism)
-
-        // 1. Find the changed keys' rows: key columns only, `parallelism` files at a time. A file
-        //    holding none is left alone.
-        var touched: [FileMatches] = []
-        try await withThrowingTaskGroup(of: FileMatches.self) { group in
-            var next = 0
-            func launch() {
-                guard next < candidates.count else { return }
-                let file = candidates[next]
-                next += 1
-                group.addTask { try await match(file) }
-            }
-            for _ in 0..<tasks { launch() }
-            while let found = try await group.next() {
-                launch()
-                result.filesRead += 1
-                result.bytesRead += found.file.size
-                options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
-                for g in found.groups { present[Int(g)] = true }
-                if !found.groups.isEmpty { touched.append(found) }
-            }
-        }
-        result.removes = touched.map(\.file)
-
-        // 2. Stream the kept rows of touched files, row group by row group, and the resolved
-        //    after-images (with derived partition columns) into new files per partition. Memory is
-        //    a few row groups per task, not the files.
-        var units: [Unit] = []
-        for (f, found) in touched.enumerated() {
-            for g in found.matched.indices { units.append(.rowGroup(file: f, group: g)) }
-        }
-        let upserts = resolution.upsertRows
-        var from = 0
-        while from < upserts.count {
-            let to = min(upserts.count, from + Self.upsertChunkRows)
-            units.append(.upserts(from..<to))
-            from = to
-        }
         let pool = FileWriterPool(limits: limits) { [io] partition in
             StreamingFile(table: io.table, folder: DeltaPaths.partitionFolder(columns: io.partitionColumns, values: partition),
-                           partition: partition, schema: io.fileSchema, options: io.writerOptions, limits: limits)
+                          partition: partition, schema: io.fileSchema, options: io.writerOptions, limits: limits)
         }
-        let gate = MemoryGate(capacity: limits.workingBytes)
-        let matches = touched
         do {
+            // The resolved after-images (with derived partition columns) need nothing but the
+            // resolution: one task writes them into their partitions' files while the table files
+            // are pruned and matched (mostly one core), and beside the rewrite.
+            async let upsertAdds = writeUpserts(resolution.upsertRows, pool: pool)
+            let selection = try FilePruning(layout: layout, resolution: resolution).select(snapshot)
+            let candidates = selection.files
+            result.readPaths = selection.readPaths
+            result.readWholeTable = selection.readWholeTable
+
+            // 1. Find the changed keys' rows: key columns only, `parallelism` files at a time. A
+            //    file holding none is left alone.
+            var touched: [FileMatches] = []
+            try await withThrowingTaskGroup(of: FileMatches.self) { group in
+                var next = 0
+                func launch() {
+                    guard next < candidates.count else { return }
+                    let file = candidates[next]
+                    next += 1
+                    group.addTask { try await match(file) }
+                }
+                for _ in 0..<tasks { launch() }
+                while let found = try await group.next() {
+                    launch()
+                    result.filesRead += 1
+                    result.bytesRead += found.file.size
+                    options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
+                    for g in found.groups { present[Int(g)] = true }
+                    if !found.groups.isEmpty { touched.append(found) }
+                }
+            }
+            result.removes = touched.map(\.file)
+
+            // 2. Stream the kept rows of touched files, row group by row group, into new files per
+            //    partition. Memory is a few row groups per task, not the files.
+            var units: [(file: Int, group: Int)] = []
+            for (f, found) in touched.enumerated() {
+                for g in found.matched.indices { units.append((f, g)) }
+            }
+            let gate = MemoryGate(capacity: limits.workingBytes)
+            let matches = touched
             try await withThrowingTaskGroup(of: [AddFile].self) { group in
                 var next = 0
                 func launch() {
                     guard next < units.count else { return }
                     let unit = units[next]
                     next += 1
-                    group.addTask {
-                        switch unit {
-                        case .rowGroup(let f, let g):
-                            return try await rewrite(matches[f], group: g, pool: pool, gate: gate)
-                        case .upserts(let range):
-                            return try await writeUpserts(upserts[range], pool: pool)
-                        }
-                    }
+                    group.addTask { try await rewrite(matches[unit.file], group: unit.group, pool: pool, gate: gate) }
                 }
                 for _ in 0..<tasks { launch() }
                 var done = 0
@@ -117,9 +100,10 @@ struct CopyOnWrite: Sendable {
                     launch()
                     done += 1
                     result.adds += adds
-                    options.progress?("\(io.table.root): rewriting: wrote \(done)/\(units.count) row group(s) and chunk(s)")
+                    options.progress?("\(io.table.root): rewriting: wrote \(done)/\(units.count) row group(s)")
                 }
             }
+            result.adds += try await upsertAdds
             result.adds += try await pool.finishAll()
         } catch {
             await pool.abortAll()
@@ -222,12 +206,19 @@ struct CopyOnWrite: Sendable {
         return try await pool.write(batch.gather(keep), partition: found.file.partitionValues)
     }
 
-    /// Writes resolved after-images (rows of the change set), each into its partition.
-    private func writeUpserts(_ rows: ArraySlice<Int>, pool: FileWriterPool) async throws -> [AddFile] {
-        let batch = try tableRows(resolution.changes.rows.selectingRows(Array(rows)))
+    /// Writes resolved after-images (rows of the change set), each into its partition, a chunk of
+    /// ``upsertChunkRows`` at a time.
+    private func writeUpserts(_ rows: [Int], pool: FileWriterPool) async throws -> [AddFile] {
         var adds: [AddFile] = []
-        for (partition, part) in try split(batch) {
-            adds += try await pool.write(io.stored(part), partition: partition)
+        var from = 0
+        while from < rows.count {
+            try Task.checkCancellation()
+            let to = min(rows.count, from + Self.upsertChunkRows)
+            let batch = try tableRows(resolution.changes.rows.selectingRows(Array(rows[from..<to])))
+            for (partition, part) in try split(batch) {
+                adds += try await pool.write(io.stored(part), partition: partition)
+            }
+            from = to
         }
         return adds
     }
