@@ -55,54 +55,61 @@ struct CopyOnWrite: Sendable {
             result.readPaths = selection.readPaths
             result.readWholeTable = selection.readWholeTable
 
-            // 1. Find the changed keys' rows: key columns only, `parallelism` files at a time. A
-            //    file holding none is left alone.
+            // Pipelined, `parallelism` tasks at a time:
+            // 1. find the changed keys' rows of each candidate file from its key columns only (a file
+            //    holding none is left alone);
+            // 2. as soon as a file is matched, stream its row groups — the kept rows into new files
+            //    per partition — ahead of matching further files. Memory is a few row groups per task.
+            enum Step: Sendable {
+                case matched(FileMatches)
+                case wrote([AddFile])
+            }
             var touched: [FileMatches] = []
-            try await withThrowingTaskGroup(of: FileMatches.self) { group in
-                var next = 0
-                func launch() {
-                    guard next < candidates.count else { return }
-                    let file = candidates[next]
-                    next += 1
-                    group.addTask { try await match(file) }
+            var queue: [(file: Int, group: Int)] = []
+            var queued = 0
+            var rowGroupsDone = 0
+            let gate = MemoryGate(capacity: limits.workingBytes)
+            try await withThrowingTaskGroup(of: Step.self) { group in
+                var nextFile = 0
+                var running = 0
+                func launch() -> Bool {
+                    if queued < queue.count {
+                        let unit = queue[queued]
+                        queued += 1
+                        let found = touched[unit.file]
+                        group.addTask { .wrote(try await rewrite(found, group: unit.group, pool: pool, gate: gate)) }
+                    } else if nextFile < candidates.count {
+                        let file = candidates[nextFile]
+                        nextFile += 1
+                        group.addTask { .matched(try await match(file)) }
+                    } else {
+                        return false
+                    }
+                    running += 1
+                    return true
                 }
-                for _ in 0..<tasks { launch() }
-                while let found = try await group.next() {
-                    launch()
-                    result.filesRead += 1
-                    result.bytesRead += found.file.size
-                    options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
-                    for g in found.groups { present[Int(g)] = true }
-                    if !found.groups.isEmpty { touched.append(found) }
+                while running < tasks, launch() {}
+                while let step = try await group.next() {
+                    running -= 1
+                    switch step {
+                    case .matched(let found):
+                        result.filesRead += 1
+                        result.bytesRead += found.file.size
+                        options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
+                        for g in found.groups { present[Int(g)] = true }
+                        if !found.groups.isEmpty {
+                            touched.append(found)
+                            for g in found.matched.indices { queue.append((touched.count - 1, g)) }
+                        }
+                    case .wrote(let adds):
+                        rowGroupsDone += 1
+                        result.adds += adds
+                        options.progress?("\(io.table.root): rewriting: wrote \(rowGroupsDone)/\(queue.count) row group(s)")
+                    }
+                    while running < tasks, launch() {}
                 }
             }
             result.removes = touched.map(\.file)
-
-            // 2. Stream the kept rows of touched files, row group by row group, into new files per
-            //    partition. Memory is a few row groups per task, not the files.
-            var units: [(file: Int, group: Int)] = []
-            for (f, found) in touched.enumerated() {
-                for g in found.matched.indices { units.append((f, g)) }
-            }
-            let gate = MemoryGate(capacity: limits.workingBytes)
-            let matches = touched
-            try await withThrowingTaskGroup(of: [AddFile].self) { group in
-                var next = 0
-                func launch() {
-                    guard next < units.count else { return }
-                    let unit = units[next]
-                    next += 1
-                    group.addTask { try await rewrite(matches[unit.file], group: unit.group, pool: pool, gate: gate) }
-                }
-                for _ in 0..<tasks { launch() }
-                var done = 0
-                while let adds = try await group.next() {
-                    launch()
-                    done += 1
-                    result.adds += adds
-                    options.progress?("\(io.table.root): rewriting: wrote \(done)/\(units.count) row group(s)")
-                }
-            }
             result.adds += try await upsertAdds
             result.adds += try await pool.finishAll()
         } catch {
