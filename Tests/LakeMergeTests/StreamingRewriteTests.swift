@@ -116,3 +116,31 @@ struct StreamingRewriteTests {
         #expect(seenIDs.map { $0 ?? .min }.sorted() == expected.map { $0 ?? .min }.sorted())
     }
 }
+
+@Suite("Memory gate")
+struct MemoryGateTests {
+    @Test("requests wait until they fit; one larger than the capacity runs alone")
+    func boundsWhatIsHeld() async {
+        let gate = MemoryGate(capacity: 100)
+        let a = await gate.acquire(60)
+        #expect(a == 60)
+        // 60 + 50 > 100: the second request waits until the first is released.
+        let second = Task { await gate.acquire(50) }
+        try? await Task.sleep(nanoseconds: 20_000_000)
+        #expect(await gate.heldBytes == 60)
+        await gate.release(a)
+        let b = await second.value
+        #expect(b == 50)
+        #expect(await gate.heldBytes == 50)
+        // Larger than the whole capacity: capped, granted once nothing else is held.
+        let huge = Task { await gate.acquire(1_000) }
+        try? await Task.sleep(nanoseconds: 20_000_000)
+        #expect(await gate.heldBytes == 50)
+        await gate.release(b)
+        let c = await huge.value
+        #expect(c == 100)
+        #expect(await gate.heldBytes == 100)
+        await gate.release(c)
+        #expect(await gate.heldBytes == 0)
+    }
+}

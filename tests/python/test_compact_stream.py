@@ -127,3 +127,4 @@ def test_rewrite_of_multi_row_group_files(lakectl, tmp_path, budget, target):
     check_file_stats(lake)
     # The counts reported match what changed.
     assert summary["rowsInserted"] == 2_500
+

@@ -33,93 +33,84 @@ struct CopyOnWrite: Sendable {
         var groups: [Int32]
     }
 
-    /// One piece of rewrite work: a row group of a touched file, or a chunk of new after-images.
-    private enum Unit: Sendable {
-        case rowGroup(file: Int, group: Int)
-        case upserts(Range<Int>)
-    }
-
-    /// After-images written per task and step (bounded memory, both cores busy).
+    /// After-images gathered and written per step (bounded memory).
     static let upsertChunkRows = 1 << 16
 
     func apply(snapshot: Snapshot) async throws -> Result {
         var result = Result()
-        let selection = try FilePruning(layout: layout, resolution: resolution).select(snapshot)
-        let candidates = selection.files
-        result.readPaths = selection.readPaths
-        result.readWholeTable = selection.readWholeTable
         var present = [Bool](repeating: false, count: resolution.keyCount)
         let limits = StreamLimits(options: options, minimumPartSize: io.table.store.minimumPartSize)
         let tasks = max(1, options.parallelism)
-
-        // 1. Find the changed keys' rows: key columns only, `parallelism` files at a time. A file
-        //    holding none is left alone.
-        var touched: [FileMatches] = []
-        try await withThrowingTaskGroup(of: FileMatches.self) { group in
-            var next = 0
-            func launch() {
-                guard next < candidates.count else { return }
-                let file = candidates[next]
-                next += 1
-                group.addTask { try await match(file) }
-            }
-            for _ in 0..<tasks { launch() }
-            while let found = try await group.next() {
-                launch()
-                result.filesRead += 1
-                result.bytesRead += found.file.size
-                options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
-                for g in found.groups { present[Int(g)] = true }
-                if !found.groups.isEmpty { touched.append(found) }
-            }
-        }
-        result.removes = touched.map(\.file)
-
-        // 2. Stream the kept rows of touched files, row group by row group, and the resolved
-        //    after-images (with derived partition columns) into new files per partition. Memory is
-        //    a few row groups per task, not the files.
-        var units: [Unit] = []
-        for (f, found) in touched.enumerated() {
-            for g in found.matched.indices { units.append(.rowGroup(file: f, group: g)) }
-        }
-        let upserts = resolution.upsertRows
-        var from = 0
-        while from < upserts.count {
-            let to = min(upserts.count, from + Self.upsertChunkRows)
-            units.append(.upserts(from..<to))
-            from = to
-        }
         let pool = FileWriterPool(limits: limits) { [io] partition in
             StreamingFile(table: io.table, folder: DeltaPaths.partitionFolder(columns: io.partitionColumns, values: partition),
-                           partition: partition, schema: io.fileSchema, options: io.writerOptions, limits: limits)
+                          partition: partition, schema: io.fileSchema, options: io.writerOptions, limits: limits)
         }
-        let gate = MemoryGate(capacity: limits.workingBytes)
-        let matches = touched
         do {
-            try await withThrowingTaskGroup(of: [AddFile].self) { group in
-                var next = 0
-                func launch() {
-                    guard next < units.count else { return }
-                    let unit = units[next]
-                    next += 1
-                    group.addTask {
-                        switch unit {
-                        case .rowGroup(let f, let g):
-                            return try await rewrite(matches[f], group: g, pool: pool, gate: gate)
-                        case .upserts(let range):
-                            return try await writeUpserts(upserts[range], pool: pool)
-                        }
+            // The resolved after-images (with derived partition columns) need nothing but the
+            // resolution: one task writes them into their partitions' files while the table files
+            // are pruned and matched (mostly one core), and beside the rewrite.
+            async let upsertAdds = writeUpserts(resolution.upsertRows, pool: pool)
+            let selection = try FilePruning(layout: layout, resolution: resolution).select(snapshot)
+            let candidates = selection.files
+            result.readPaths = selection.readPaths
+            result.readWholeTable = selection.readWholeTable
+
+            // Pipelined, `parallelism` tasks at a time:
+            // 1. find the changed keys' rows of each candidate file from its key columns only (a file
+            //    holding none is left alone);
+            // 2. as soon as a file is matched, stream its row groups — the kept rows into new files
+            //    per partition — ahead of matching further files. Memory is a few row groups per task.
+            enum Step: Sendable {
+                case matched(FileMatches)
+                case wrote([AddFile])
+            }
+            var touched: [FileMatches] = []
+            var queue: [(file: Int, group: Int)] = []
+            var queued = 0
+            var rowGroupsDone = 0
+            let gate = MemoryGate(capacity: limits.workingBytes)
+            try await withThrowingTaskGroup(of: Step.self) { group in
+                var nextFile = 0
+                var running = 0
+                func launch() -> Bool {
+                    if queued < queue.count {
+                        let unit = queue[queued]
+                        queued += 1
+                        let found = touched[unit.file]
+                        group.addTask { .wrote(try await rewrite(found, group: unit.group, pool: pool, gate: gate)) }
+                    } else if nextFile < candidates.count {
+                        let file = candidates[nextFile]
+                        nextFile += 1
+                        group.addTask { .matched(try await match(file)) }
+                    } else {
+                        return false
                     }
+                    running += 1
+                    return true
                 }
-                for _ in 0..<tasks { launch() }
-                var done = 0
-                while let adds = try await group.next() {
-                    launch()
-                    done += 1
-                    result.adds += adds
-                    options.progress?("\(io.table.root): rewriting: wrote \(done)/\(units.count) row group(s) and chunk(s)")
+                while running < tasks, launch() {}
+                while let step = try await group.next() {
+                    running -= 1
+                    switch step {
+                    case .matched(let found):
+                        result.filesRead += 1
+                        result.bytesRead += found.file.size
+                        options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
+                        for g in found.groups { present[Int(g)] = true }
+                        if !found.groups.isEmpty {
+                            touched.append(found)
+                            for g in found.matched.indices { queue.append((touched.count - 1, g)) }
+                        }
+                    case .wrote(let adds):
+                        rowGroupsDone += 1
+                        result.adds += adds
+                        options.progress?("\(io.table.root): rewriting: wrote \(rowGroupsDone)/\(queue.count) row group(s)")
+                    }
+                    while running < tasks, launch() {}
                 }
             }
+            result.removes = touched.map(\.file)
+            result.adds += try await upsertAdds
             result.adds += try await pool.finishAll()
         } catch {
             await pool.abortAll()
@@ -222,12 +213,19 @@ struct CopyOnWrite: Sendable {
         return try await pool.write(batch.gather(keep), partition: found.file.partitionValues)
     }
 
-    /// Writes resolved after-images (rows of the change set), each into its partition.
-    private func writeUpserts(_ rows: ArraySlice<Int>, pool: FileWriterPool) async throws -> [AddFile] {
-        let batch = try tableRows(resolution.changes.rows.selectingRows(Array(rows)))
+    /// Writes resolved after-images (rows of the change set), each into its partition, a chunk of
+    /// ``upsertChunkRows`` at a time.
+    private func writeUpserts(_ rows: [Int], pool: FileWriterPool) async throws -> [AddFile] {
         var adds: [AddFile] = []
-        for (partition, part) in try split(batch) {
-            adds += try await pool.write(io.stored(part), partition: partition)
+        var from = 0
+        while from < rows.count {
+            try Task.checkCancellation()
+            let to = min(rows.count, from + Self.upsertChunkRows)
+            let batch = try tableRows(resolution.changes.rows.selectingRows(Array(rows[from..<to])))
+            for (partition, part) in try split(batch) {
+                adds += try await pool.write(io.stored(part), partition: partition)
+            }
+            from = to
         }
         return adds
     }

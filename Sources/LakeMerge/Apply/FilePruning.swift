@@ -66,22 +66,8 @@ struct FilePruning: Sendable {
             let keys = sources[Int(ref.source)]
             let row = Int(ref.row)
             let part = try keyed.map { try $0.values(keys, row: row) } ?? []
-            let column = keys.columns[0]
-            var group = groups[part] ?? KeyGroup()
-            if column.isNull(row) {
-                group.hasNull = true
-            } else {
-                switch (kind, column.storage) {
-                case (.string, .bytes(let v)): group.strings.append(Array(v[row]))
-                default:
-                    let value = column.scalar(at: row, type: type)
-                    if kind == .int, case .int(let i) = value { group.ints.append(i); break }
-                    if kind != .other { group.keepAll = true; break }
-                    if group.lowest.map({ (ScalarValue.compare(value, $0) ?? 0) < 0 }) ?? true { group.lowest = value }
-                    if group.highest.map({ (ScalarValue.compare(value, $0) ?? 0) > 0 }) ?? true { group.highest = value }
-                }
-            }
-            groups[part] = group
+            // In place: a copy of the group out of the dictionary would copy its arrays on every append.
+            Self.add(keys.columns[0], row: row, kind: kind, type: type, to: &groups[part, default: KeyGroup()])
         }
         for (part, var group) in groups {
             group.ints.sort()
@@ -104,6 +90,23 @@ struct FilePruning: Sendable {
             return Self.mayHold(group, file: file, keyName: keyName, kind: kind, inRange: inRange)
         }
         return Selection(files: picked, readPaths: picked.map(\.path))
+    }
+
+    /// Adds one changed key (first key column, `row`) to its partition's group.
+    private static func add(_ column: Column, row: Int, kind: KeyKind, type: DataType, to group: inout KeyGroup) {
+        if column.isNull(row) {
+            group.hasNull = true
+            return
+        }
+        switch (kind, column.storage) {
+        case (.string, .bytes(let v)): group.strings.append(Array(v[row]))
+        default:
+            let value = column.scalar(at: row, type: type)
+            if kind == .int, case .int(let i) = value { group.ints.append(i); return }
+            if kind != .other { group.keepAll = true; return }
+            if group.lowest.map({ (ScalarValue.compare(value, $0) ?? 0) < 0 }) ?? true { group.lowest = value }
+            if group.highest.map({ (ScalarValue.compare(value, $0) ?? 0) > 0 }) ?? true { group.highest = value }
+        }
     }
 
     /// What a round depends on besides the files it read, for the commit's conflict check: a

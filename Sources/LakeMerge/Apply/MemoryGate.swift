@@ -9,6 +9,9 @@ actor MemoryGate {
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
+    /// Bytes granted and not yet released.
+    var heldBytes: Int { held }
+
     /// Waits until `bytes` (capped at the capacity) fit; returns what was taken.
     func acquire(_ bytes: Int) async -> Int {
         let want = min(max(0, bytes), capacity)

@@ -30,11 +30,17 @@ struct StatsAccumulator: Sendable {
     mutating func add(_ batch: ColumnBatch, rows range: Range<Int>) {
         rows += range.count
         for (c, field) in schema.fields.enumerated() {
-            let column = batch.columns[c]
+            var column = batch.columns[c]
             if let validity = column.validity {
                 var present = 0
-                for i in range where validity[i] { present += 1 }
+                if range == 0..<validity.count {
+                    present = validity.nonzeroBitCount
+                } else {
+                    for i in range where validity[i] { present += 1 }
+                }
                 nulls[c] += range.count - present
+                // Without nulls the per-row checks below can be skipped.
+                if present == range.count { column = Column(column.storage) }
             }
             guard Self.hasBounds(field.type), !unordered[c] else { continue }
             switch Self.extremes(column, range) {

@@ -14,9 +14,11 @@ public struct CompactOptions: Sendable {
     public var explainKey: String?
     /// Table files read at once (cores).
     public var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Memory budget of a round in bytes: a round takes change files up to a quarter of it (text
-    /// expands into columns, resolution and rewrite buffers come on top); the rest waits for the
-    /// next round of the same run.
+    /// Memory budget of a round in bytes, independent of the table's size: a round takes change
+    /// files up to a quarter of it (text expands into columns and the resolution comes on top; the
+    /// rest waits for the next round of the same run); the streaming rewrite holds row groups worth
+    /// at most half of it, writes row groups of budget/256 (1–8 MiB of rows) and sends files to the
+    /// store in parts of budget/64 (1–64 MiB). See ``StreamLimits`` and docs/MERGE.md.
     public var memoryBudget: Int64 = 2 << 30
     /// Called with a short status line as a round progresses (the CLI draws it on a terminal).
     public var progress: (@Sendable (String) -> Void)?

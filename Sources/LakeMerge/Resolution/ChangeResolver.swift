@@ -63,15 +63,21 @@ public enum ChangeResolver {
             }
         }
 
-        for row in 0..<n {
-            if let before, let beforeHashes, changes.ops[row] == .update, !before.allNull(row),
-               !before.equal(row, after, row) {
-                let g = index.findOrInsert(source: 1, row: row, hash: beforeHashes[row])
-                offer(group: g, row: row, kind: 0)
-                moves += 1
+        if before == nil, index.int64Keys != nil {
+            // One integer key column and no before-images: find every row's group in one pass.
+            let groups = index.findOrInsertAll(int64Source: 0)
+            for row in 0..<n { offer(group: Int(groups[row]), row: row, kind: 1) }
+        } else {
+            for row in 0..<n {
+                if let before, let beforeHashes, changes.ops[row] == .update, !before.allNull(row),
+                   !before.equal(row, after, row) {
+                    let g = index.findOrInsert(source: 1, row: row, hash: beforeHashes[row])
+                    offer(group: g, row: row, kind: 0)
+                    moves += 1
+                }
+                let g = index.findOrInsert(source: 0, row: row, hash: afterHashes[row])
+                offer(group: g, row: row, kind: 1)
             }
-            let g = index.findOrInsert(source: 0, row: row, hash: afterHashes[row])
-            offer(group: g, row: row, kind: 1)
         }
 
         var outcome = [Int32](repeating: -1, count: winRow.count)

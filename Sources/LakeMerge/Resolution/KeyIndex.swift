@@ -81,6 +81,45 @@ public struct KeyIndex: Sendable {
         }
     }
 
+    /// The group of every row of `source` (a single 64-bit integer key column, ``int64Keys`` set),
+    /// inserting new keys: the bulk form of ``findOrInsert(source:row:hash:)``, on raw buffers.
+    public mutating func findOrInsertAll(int64Source source: Int) -> [Int32] {
+        let values = sourceInt64[source]
+        var groups = [Int32](repeating: 0, count: values.count)
+        guard var keys = int64Keys else { return groups }
+        int64Keys = nil  // owned here while inserting (no copy on append)
+        for row in 0..<values.count {
+            if (representatives.count + 1) * 2 > slots.count {
+                int64Keys = keys
+                grow()
+                int64Keys = nil
+            }
+            let v = values[row]
+            let hash = KeyColumns.int64Hash(v)
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            var group = -1
+            while true {
+                let g = Int(slots[slot])
+                if g < 0 { break }
+                if keys[g] == v {
+                    group = g
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+            if group < 0 {
+                group = representatives.count
+                slots[slot] = Int32(group)
+                groupHashes.append(hash)
+                representatives.append(KeyRef(source: Int32(source), row: Int32(row)))
+                keys.append(v)
+            }
+            groups[row] = Int32(group)
+        }
+        int64Keys = keys
+        return groups
+    }
+
     /// The group of a single 64-bit integer key (only when ``int64Keys`` is set); `hash` is
     /// ``KeyColumns/int64Hash(_:)`` of it.
     @inline(__always)
