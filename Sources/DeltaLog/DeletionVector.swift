@@ -194,9 +194,24 @@ public enum DeletionVectorStore {
     /// - Parameters:
     ///   - tableRoot: the table's folder in `store` (`u` paths are relative to it).
     ///   - tableURL: the table's URL (`s3://bucket/table`, `file:///...`); `p` paths must lie under it.
+    ///   - rowCount: the data file's `numRecords`, when known: the DV may then delete at most that
+    ///     many rows, all below it (this also bounds what a corrupt DV can make decoding allocate).
     /// - Throws: ``DeltaLogError`` naming the DV for corrupt or inconsistent data; store errors.
     public static func load(_ descriptor: DeletionVectorDescriptor, store: any ObjectStore, tableRoot: String,
-                            tableURL: String? = nil) async throws -> [UInt64] {
+                            tableURL: String? = nil, rowCount: Int64? = nil) async throws -> [UInt64] {
+        let name = descriptor.uniqueId
+        if let rowCount, descriptor.cardinality > rowCount {
+            throw DeltaLogError("deletion vector \(name) deletes \(descriptor.cardinality) rows of a file with \(rowCount)")
+        }
+        let rows = try await loadUnchecked(descriptor, store: store, tableRoot: tableRoot, tableURL: tableURL)
+        if let rowCount, let last = rows.last, last >= UInt64(max(rowCount, 0)) {
+            throw DeltaLogError("deletion vector \(name) deletes row \(last) of a file with \(rowCount) rows")
+        }
+        return rows
+    }
+
+    static func loadUnchecked(_ descriptor: DeletionVectorDescriptor, store: any ObjectStore, tableRoot: String,
+                              tableURL: String?) async throws -> [UInt64] {
         let name = descriptor.uniqueId
         let size = Int(descriptor.sizeInBytes)
         switch descriptor.storageType {

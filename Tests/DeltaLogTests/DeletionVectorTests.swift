@@ -241,6 +241,14 @@ import Testing
         await #expect(throws: DeltaLogError.self) { try await DeletionVectorStore.load(wrongSize, store: store, tableRoot: "") }
     }
 
+    @Test func rowCountBoundsTheDV() async throws {
+        let (store, _) = temporaryStore()
+        let dv = try await DeletionVectorStore.write(rows: [1, 2, 99], store: store, tableRoot: "")
+        #expect(try await DeletionVectorStore.load(dv, store: store, tableRoot: "", rowCount: 100) == [1, 2, 99])
+        await #expect(throws: DeltaLogError.self) { try await DeletionVectorStore.load(dv, store: store, tableRoot: "", rowCount: 99) }
+        await #expect(throws: DeltaLogError.self) { try await DeletionVectorStore.load(dv, store: store, tableRoot: "", rowCount: 2) }
+    }
+
     @Test func rowsAtOrBeyond2To63AreRefused() {
         #expect(throws: DeltaLogError.self) { try DeletionVectorStore.serialize(rows: [1 << 63]) }
     }
