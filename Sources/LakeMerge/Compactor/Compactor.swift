@@ -143,9 +143,6 @@ public struct Compactor: Sendable {
             // The new columns commit with the data (one version, exactly once); a concurrent metadata
             // change by another writer conflicts with this commit and the round is redone.
             tx.newMetadata = try Self.evolvedMetadata(snapshot.metadata, adding: layout.addedColumns)
-            if layout.addedColumns.contains(where: { if case .timestamp(utc: false) = $0.type { true } else { false } }) {
-                tx.newProtocol = Self.withTimestampNtz(snapshot.protocol)
-            }
         }
         for file in apply.removes { tx.remove(file) }
         tx.add(contentsOf: apply.adds)
@@ -202,7 +199,9 @@ public struct Compactor: Sendable {
         for field in changeFields {
             if let i = schema.index(of: field.name) {
                 let old = schema.fields[i].type
-                if old != field.type {
+                // A zone-less timestamp of the change files is stored as Delta `timestamp`, as at creation.
+                let utcOnly: Bool = if case .timestamp(utc: false) = field.type, case .timestamp(utc: true) = old { true } else { false }
+                if old != field.type, !utcOnly {
                     throw MergeError("\(name): column '\(field.name)' is \(SchemaFile.typeName(old)) in the table but \(SchemaFile.typeName(field.type)) in the change files; Delta tables cannot change a column's type — declare it \(SchemaFile.typeName(old)) in the schema file (--schema), or compact into a new table")
                 }
                 continue
@@ -211,7 +210,9 @@ public struct Compactor: Sendable {
                 let existing = schema.fields.first { $0.name.lowercased() == field.name.lowercased() }?.name ?? field.name
                 throw MergeError("\(name): column '\(field.name)' of the change files differs only in case from the table's column '\(existing)' (Delta column names are case-insensitive); spell it '\(existing)' in the schema file or mapping")
             }
-            added.append(Field(field.name, field.type, nullable: true))
+            // Like a new table, a zone-less timestamp becomes Delta `timestamp` (readable by reader-1 engines).
+            let type: DataType = if case .timestamp(utc: false) = field.type { .timestamp(utc: true) } else { field.type }
+            added.append(Field(field.name, type, nullable: true))
         }
         return added
     }
@@ -269,19 +270,10 @@ public struct Compactor: Sendable {
     /// configuration and creation time unchanged (existing fields keep their JSON, metadata included).
     static func evolvedMetadata(_ metadata: Metadata, adding columns: [Field]) throws -> Metadata {
         var schema = try metadata.schema()
-        let addedSchema = try DeltaSchema(Schema(columns), allowTimestampNtz: true)
+        let addedSchema = try DeltaSchema(Schema(columns))
         schema = DeltaSchema(fields: schema.fields + addedSchema.fields)
         var evolved = metadata
         evolved.schemaString = schema.jsonString
         return evolved
-    }
-
-    /// The protocol with the `timestampNtz` feature a new `timestamp_ntz` column needs (nil: it has it).
-    static func withTimestampNtz(_ proto: DeltaProtocol) -> DeltaProtocol? {
-        if proto.minReaderVersion < 3 || proto.minWriterVersion < 7 { return .timestampNtz }
-        var p = proto
-        if !(p.readerFeatures ?? []).contains("timestampNtz") { p.readerFeatures = (p.readerFeatures ?? []) + ["timestampNtz"] }
-        if !(p.writerFeatures ?? []).contains("timestampNtz") { p.writerFeatures = (p.writerFeatures ?? []) + ["timestampNtz"] }
-        return p == proto ? nil : p
     }
 }
