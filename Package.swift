@@ -48,7 +48,7 @@ let package = Package(
         // CSV (RFC 4180 and the AWS DMS dialect) over column batches.
         .target(name: "LakeCSV", dependencies: ["LakeColumnar", "LakeCodecs"], swiftSettings: swiftSettings),
         // The Delta Lake transaction log: actions, replay, commits, checkpoints, vacuum, table API.
-        .target(name: "DeltaLog", dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCodecs"], swiftSettings: swiftSettings),
+        .target(name: "DeltaLog", dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCodecs", "CZlib"], swiftSettings: swiftSettings),
         // CDC: event decoders (Debezium JSON, DMS CSV/Parquet), the batching writer, the change log, the spool.
         .target(
             name: "LakeCDC",
