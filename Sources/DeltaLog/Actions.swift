@@ -32,9 +32,9 @@ public struct DeltaProtocol: Sendable, Hashable {
                                                    readerFeatures: ["timestampNtz"], writerFeatures: ["timestampNtz"])
 
     /// Reader features lakectl understands.
-    public static let supportedReaderFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck"]
+    public static let supportedReaderFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "deletionVectors"]
     /// Writer features lakectl honours when it writes.
-    public static let supportedWriterFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "appendOnly"]
+    public static let supportedWriterFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "appendOnly", "deletionVectors"]
 
     /// Throws unless lakectl can read a table with this protocol.
     public func checkReadable() throws {
@@ -195,7 +195,8 @@ public struct AddFile: Sendable, Hashable {
     /// Statistics as a JSON string (`numRecords`, `minValues`, `maxValues`, `nullCount`).
     public var stats: String?
     public var tags: [String: String]?
-    /// Deletion vector descriptor, kept verbatim (tables using them need a reader feature lakectl refuses).
+    /// Deletion vector descriptor, kept verbatim (parse it with `deletionVectorDescriptor()`): rows of
+    /// the file it deletes are not part of the table.
     public var deletionVector: JSONValue?
     /// Fields lakectl does not model (`baseRowId`, ...), kept so checkpoints and rewrites preserve them.
     public var extra: [(String, JSONValue)]

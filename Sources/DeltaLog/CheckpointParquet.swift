@@ -60,15 +60,19 @@ enum CheckpointParquet {
         Node(name, .optional, converted: .list, logical: .list, children: [Node("list", .repeated, children: [string("element")])])
     }
     static func group(_ name: String, _ children: [Node]) -> Node { Node(name, .optional, children: children) }
+    /// The protocol's deletion vector descriptor struct.
+    static func deletionVector() -> Node {
+        group("deletionVector", [string("storageType"), string("pathOrInlineDv"), int("offset"), int("sizeInBytes"), long("cardinality")])
+    }
 
     /// The checkpoint schema lakectl writes (Spark's classic V1 layout).
     static func writeSchema() -> Node {
         let root = Node("spark_schema", .required, children: [
             group("txn", [string("appId"), long("version"), long("lastUpdated")]),
             group("add", [string("path"), stringMap("partitionValues"), long("size"), long("modificationTime"),
-                          bool("dataChange"), string("stats"), stringMap("tags")]),
+                          bool("dataChange"), string("stats"), stringMap("tags"), deletionVector()]),
             group("remove", [string("path"), long("deletionTimestamp"), bool("dataChange"), bool("extendedFileMetadata"),
-                             stringMap("partitionValues"), long("size")]),
+                             stringMap("partitionValues"), long("size"), deletionVector()]),
             group("metaData", [string("id"), string("name"), string("description"),
                                group("format", [string("provider"), stringMap("options")]),
                                string("schemaString"), stringList("partitionColumns"), stringMap("configuration"),

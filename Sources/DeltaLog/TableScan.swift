@@ -7,7 +7,7 @@ extension DeltaTable {
     /// Reads the rows of `snapshot`'s live files as batches with the table's columns (or `columns`,
     /// in that order). Partition columns come from the log; columns a file lacks (added later) read
     /// as null. With a `predicate`, files that cannot match are skipped (file-level pruning only:
-    /// rows of a kept file are returned as they are).
+    /// rows of a kept file are returned as they are). Rows a file's deletion vector deletes are dropped.
     public func readRows(snapshot: Snapshot, columns: [String]? = nil, predicate: ScanPredicate? = nil) async throws -> [ColumnBatch] {
         var batches: [ColumnBatch] = []
         for file in try snapshot.scan(predicate) {
@@ -44,8 +44,15 @@ extension DeltaTable {
             fileBatches = try await reader.readBatches(columns: fileColumns)
             rowCounts = fileBatches.map(\.rowCount)
         }
+        // Rows the file's deletion vector deletes are not part of the table.
+        let deleted = try await DeletedRows.perGroup(deletedRows(of: file, physicalRows: Int64(rowCounts.reduce(0, +))),
+                                                     groupSizes: rowCounts, file: file.path)
         var out: [ColumnBatch] = []
-        for (g, rows) in rowCounts.enumerated() where rows > 0 {
+        for (g, physicalRows) in rowCounts.enumerated() where physicalRows > 0 {
+            let dropped = deleted[g]
+            let keep: [Int]? = dropped.isEmpty ? nil : DeletedRows.kept(count: physicalRows, dropping: dropped)
+            let rows = keep?.count ?? physicalRows
+            if rows == 0 { continue }
             var built: [Column] = []
             for field in fields {
                 if partitionColumns.contains(field.name) {
@@ -61,7 +68,8 @@ extension DeltaTable {
                     }
                     built.append(BatchOps.constant(value, type: field.type, count: rows))
                 } else if fileColumns.contains(field.name), let batch = fileBatches[safe: g], let column = batch.column(named: field.name) {
-                    built.append(try BatchOps.conform(column, to: field.type, name: field.name, file: key))
+                    let conformed = try BatchOps.conform(column, to: field.type, name: field.name, file: key)
+                    built.append(keep.map { BatchOps.gather(conformed, $0) } ?? conformed)
                 } else {
                     built.append(BatchOps.constant(.null, type: field.type, count: rows))
                 }

@@ -28,8 +28,8 @@ extension DeltaTable {
         }
     }
 
-    /// Deletes data files that no version within the retention period references: files neither live
-    /// now nor removed less than `retentionHours` ago. Files modified within `gracePeriod` are never
+    /// Deletes data files (and `deletion_vector_*.bin` files) that no version within the retention
+    /// period references: files neither live now nor removed less than `retentionHours` ago. Files modified within `gracePeriod` are never
     /// deleted (they may belong to a commit still in flight), nor anything in `_`- or `.`-prefixed folders.
     public func vacuum(retentionHours: Double? = nil, gracePeriod: TimeInterval = 3600, dryRun: Bool = true,
                        now: Date = Date()) async throws -> VacuumReport {
@@ -37,8 +37,15 @@ extension DeltaTable {
         let retention = retentionHours ?? DeltaTable.retentionHours(configuration: snapshot.configuration)
         let cutoff = Int64((now.timeIntervalSince1970 - retention * 3600) * 1000)
         var keep = Set(snapshot.filesByPath.values.map(\.decodedPath))
+        // Deletion vector files are kept like the data files they belong to.
+        func keepDV(_ json: JSONValue?) throws {
+            guard let json, !json.isNull, let relative = try DeletionVectorDescriptor(json: json).relativePath() else { return }
+            keep.insert(relative)
+        }
+        for file in snapshot.filesByPath.values { try keepDV(file.deletionVector) }
         for tombstone in snapshot.tombstones.values where (tombstone.deletionTimestamp ?? Int64.max) > cutoff {
             keep.insert(tombstone.decodedPath)
+            try keepDV(tombstone.deletionVector)
         }
         let prefix = root.isEmpty ? "" : root + "/"
         var report = VacuumReport(files: [], bytes: 0, dryRun: dryRun, skippedRecent: 0)

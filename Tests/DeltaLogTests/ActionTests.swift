@@ -46,8 +46,8 @@ import Testing
         try DeltaProtocol.plain.checkReadable()
         try DeltaProtocol.timestampNtz.checkReadable()
         try DeltaProtocol.timestampNtz.checkWritable(configuration: [:])
-        let dv = DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors"], writerFeatures: ["deletionVectors"])
-        #expect { try dv.checkReadable() } throws: { "\($0)".contains("deletionVectors") }
+        let v2 = DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["v2Checkpoint"], writerFeatures: ["v2Checkpoint"])
+        #expect { try v2.checkReadable() } throws: { "\($0)".contains("v2Checkpoint") }
         #expect { try DeltaProtocol(minReaderVersion: 2, minWriterVersion: 5).checkReadable() } throws: { "\($0)".contains("column mapping") }
         #expect(throws: DeltaLogError.self) { try DeltaProtocol(minReaderVersion: 1, minWriterVersion: 4).checkWritable(configuration: ["delta.enableChangeDataFeed": "true"]) }
     }

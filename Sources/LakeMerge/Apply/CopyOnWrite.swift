@@ -30,6 +30,8 @@ struct CopyOnWrite: Sendable {
         var reader: ParquetReader
         /// Per row group: the rows (ascending) whose key the changes touch.
         var matched: [[Int32]]
+        /// Per row group: the rows (ascending) the file's deletion vector deletes (empty lists without one).
+        var deleted: [[Int32]]
         /// The changed keys (groups) found in the file.
         var groups: [Int32]
     }
@@ -136,9 +138,11 @@ struct CopyOnWrite: Sendable {
         return result
     }
 
-    /// Reads a file's key columns, row group by row group, and finds the rows of changed keys.
+    /// Reads a file's key columns, row group by row group, and finds the rows of changed keys. Rows
+    /// the file's deletion vector deletes are not in the table: they match nothing.
     private func match(_ file: AddFile) async throws -> FileMatches {
         let reader = try await io.open(file)
+        let deleted = try await io.deletedRows(file, reader: reader)
         var matched: [[Int32]] = []
         var groups: [Int32] = []
         for g in 0..<reader.rowGroupCount {
@@ -166,9 +170,30 @@ struct CopyOnWrite: Sendable {
                     }
                 }
             }
+            // Drop the matches on deleted rows (and their groups) after the fact: it keeps the hot
+            // loops above free of a per-row check.
+            if !deleted[g].isEmpty, !rows.isEmpty { filterDeleted(&rows, &groups, deleted[g]) }
             matched.append(rows)
         }
-        return FileMatches(file: file, reader: reader, matched: matched, groups: groups)
+        return FileMatches(file: file, reader: reader, matched: matched, deleted: deleted, groups: groups)
+    }
+
+    /// Removes from `rows` (ascending, this row group's matches, whose groups are the last
+    /// `rows.count` entries of `groups`) the rows in `deleted` (ascending).
+    private func filterDeleted(_ rows: inout [Int32], _ groups: inout [Int32], _ deleted: [Int32]) {
+        let base = groups.count - rows.count
+        var keptRows: [Int32] = []
+        var keptGroups: [Int32] = []
+        var d = 0
+        for (i, row) in rows.enumerated() {
+            while d < deleted.count, deleted[d] < row { d += 1 }
+            if d < deleted.count, deleted[d] == row { continue }
+            keptRows.append(row)
+            keptGroups.append(groups[base + i])
+        }
+        groups.removeSubrange(base...)
+        groups += keptGroups
+        rows = keptRows
     }
 
     /// Writes the rows of one row group of a touched file that no change touches.
@@ -193,7 +218,8 @@ struct CopyOnWrite: Sendable {
 
     private func rewriteHeld(_ found: FileMatches, group: Int, pool: FileWriterPool) async throws -> [AddFile] {
         let batch = try await io.readStored(found.file, reader: found.reader, group: group)
-        let drop = found.matched[group]
+        // The file is rewritten without its deleted rows (the remove drops its deletion vector).
+        let drop = DeletedRows.union(found.matched[group], found.deleted[group])
         guard !drop.isEmpty else { return try await pool.write(batch, partition: found.file.partitionValues) }
         // The kept rows: the complement of the (ascending, distinct) dropped rows.
         let rowCount = batch.rowCount

@@ -49,6 +49,21 @@ struct TableFiles: Sendable {
         return try await ParquetReader.open(ObjectStoreSource(store: table.store, key: key))
     }
 
+    /// Per row group of a file: the rows (ascending, local to the group) its deletion vector deletes;
+    /// empty lists when it has none.
+    func deletedRows(_ file: AddFile, reader: ParquetReader) async throws -> [[Int32]] {
+        let sizes = reader.metadata.rowGroups.map { Int($0.numRows) }
+        guard file.deletionVector != nil else { return [[Int32]](repeating: [], count: sizes.count) }
+        let rows = try await table.deletedRows(of: file, physicalRows: reader.numRows)
+        return try DeletedRows.perGroup(rows, groupSizes: sizes, file: file.path)
+    }
+
+    /// The rows of a stored row group without those in `deleted` (ascending).
+    static func dropping(_ deleted: [Int32], from batch: ColumnBatch) -> ColumnBatch {
+        guard !deleted.isEmpty else { return batch }
+        return batch.gather(DeletedRows.kept(count: batch.rowCount, dropping: deleted))
+    }
+
     /// The key columns of row group `group` of a file: read from the file, or the file's partition
     /// value repeated when a key column is a partition column.
     func keyColumns(_ names: [String], of file: AddFile, reader: ParquetReader, group: Int) async throws -> KeyColumns {

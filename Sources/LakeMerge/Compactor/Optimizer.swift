@@ -74,8 +74,11 @@ public struct Optimizer: Sendable {
             for bin in bins {
                 for file in bin {
                     let reader = try await io.open(file)
+                    // Rows the file's deletion vector deletes are not written again.
+                    let deleted = try await io.deletedRows(file, reader: reader)
                     for group in 0..<reader.rowGroupCount {
-                        let batch = try await io.readStored(file, reader: reader, group: group)
+                        let batch = TableFiles.dropping(deleted[group], from: try await io.readStored(file, reader: reader, group: group))
+                        if batch.rowCount == 0 { continue }
                         written += try await pool.write(batch, partition: file.partitionValues)
                     }
                 }
