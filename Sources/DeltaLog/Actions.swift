@@ -34,7 +34,7 @@ public struct DeltaProtocol: Sendable, Hashable {
     /// Reader features lakectl understands.
     public static let supportedReaderFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "deletionVectors"]
     /// Writer features lakectl honours when it writes.
-    public static let supportedWriterFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "appendOnly", "deletionVectors"]
+    public static let supportedWriterFeatures: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "appendOnly", "deletionVectors", "invariants"]
 
     /// Throws unless lakectl can read a table with this protocol.
     public func checkReadable() throws {

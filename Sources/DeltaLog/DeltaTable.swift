@@ -317,6 +317,11 @@ public struct DeltaTable: Sendable {
         let base: Snapshot
         if let snapshot { base = snapshot } else { base = try await self.snapshot() }
         try base.protocol.checkWritable(configuration: base.configuration)
+        // `invariants` (listed by writer-7 tables upgraded from writer 2) is honoured only when no
+        // column declares one: lakectl does not evaluate them.
+        if base.protocol.writerFeatures?.contains("invariants") == true, base.metadata.schemaString.contains("delta.invariants") {
+            throw DeltaLogError("the table has column invariants (delta.invariants), which lakectl cannot enforce; it will not write to it")
+        }
         return Transaction(table: self, readSnapshot: base, operation: operation)
     }
 }
