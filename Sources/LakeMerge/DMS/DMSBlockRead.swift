@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LakeColumnar
+import LakeCSV
+
+/// The fast reading of a DMS CSV change file: LakeCSV's ``CSVReader`` (fields found 8 bytes at a
+/// time, values converted column at a time into typed arrays, consecutive blocks parsed on all
+/// cores with a validated split), then the op, sequence and timestamp columns converted in one
+/// pass each. It takes only files it reads exactly as ``DMSFileReader/readRecords(text:source:)``
+/// does and declines (returns nil) the rest, which the record reader then reads or reports with
+/// its file:line message.
+extension DMSFileReader {
+    /// Files smaller than this are read record by record (setting up the block path costs more).
+    static let minBlockReadBytes = 256 << 10
+
+    /// Reads `text` on up to `threads` threads; nil when the file needs the record-by-record
+    /// reading: a CR anywhere (a lone CR is data inside an unquoted DMS field but a row end to
+    /// LakeCSV), a single column (LakeCSV keeps blank lines of one-column files), two fields
+    /// naming one column, a field count that changes within the file, or any value or row
+    /// either reader rejects (the record reader then names the file, line and column).
+    func readBlocks(text: [UInt8], source: String, threads: Int = CSVReadOptions.defaultThreads) throws -> Part? {
+        let hasCR = text.withUnsafeBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return false }
+            return memchr(base, 13, buffer.count) != nil
+        }
+        guard !hasCR else { return nil }
+        do {
+            return try readBlocksOrDecline(text: text, source: source, threads: threads)
+        } catch {
+            // The record reader produces the message (with the line) for whatever went wrong.
+            return nil
+        }
+    }
+
+    private func readBlocksOrDecline(text: [UInt8], source: String, threads: Int) throws -> Part? {
+        var records = DMSCSVRecords(text: text)
+        guard try records.next(source: source) else { return nil }
+        let roles: [Role]
+        var dataStart = 0
+        if let header = headerRoles(records, source: source) {
+            roles = try header()
+            dataStart = records.position
+        } else {
+            let opLike = records.fields.count > 0 && records.withField(0, { $0.count == 1 && ChangeOp(byte: $0[0]) != nil })
+            roles = try layout(fieldCount: records.fields.count, firstFieldIsOp: opLike, source: source, line: records.line)
+        }
+        guard roles.count > 1, dataStart < text.count else { return nil }
+        var seen = Set<Role>()
+        for role in roles where role != .ignore {
+            guard seen.insert(role).inserted else { return nil }
+        }
+        let beforeCount = fileSchema?.before.count ?? 0
+        let beforeTypes = (0..<beforeCount).map { i -> DataType in
+            tableSchema.index(of: keyColumns.indices.contains(i) ? keyColumns[i] : "").map { tableSchema.fields[$0].type } ?? .string
+        }
+        func blockType(_ role: Role) -> DataType {
+            let type: DataType
+            switch role {
+            case .data(let c): type = tableSchema.fields[c].type
+            case .before(let k): type = beforeTypes[k]
+            case .op, .time, .sequence, .ignore: return .string
+            }
+            // A float is parsed by ValueText directly (LakeCSV goes through Double), so as text first.
+            if case .float32 = type { return .string }
+            return type
+        }
+        let fileSchema = Schema(roles.indices.map { Field("f\($0)", blockType(roles[$0]), nullable: true) })
+        let options = CSVReadOptions(dialect: .dms, threads: threads)
+        let body = dataStart == 0 ? text : Array(text[dataStart...])
+        let batch = try CSVReader.read(body, schema: fileSchema, options: options, source: source)
+        let n = batch.rowCount
+
+        var columns = [Column?](repeating: nil, count: tableSchema.fields.count)
+        var beforeColumns = [Column?](repeating: nil, count: beforeCount)
+        var ops = [ChangeOp](repeating: .insert, count: n)
+        var sequence = [Int128](repeating: ChangeSet.noSequence, count: n)
+        var commitTime = [Int64](repeating: ChangeSet.noTime, count: n)
+        for (i, role) in roles.enumerated() {
+            let column = batch.columns[i]
+            switch role {
+            case .ignore:
+                continue
+            case .op:
+                guard Self.fill(&ops, from: column, { $0.count == 1 ? ChangeOp(byte: $0[0]) : nil }) else { return nil }
+            case .sequence:
+                guard Self.fill(&sequence, from: column, Self.parseSequence) else { return nil }
+            case .time:
+                guard Self.fill(&commitTime, from: column, Self.commitTime) else { return nil }
+            case .data(let c):
+                guard let converted = Self.finishing(column, as: tableSchema.fields[c].type) else { return nil }
+                columns[c] = converted
+            case .before(let k):
+                guard let converted = Self.finishing(column, as: beforeTypes[k]) else { return nil }
+                beforeColumns[k] = converted
+            }
+        }
+        let rows = ColumnBatch(schema: tableSchema,
+                               columns: tableSchema.fields.indices.map { columns[$0] ?? .nulls(tableSchema.fields[$0].type, count: n) },
+                               rowCount: n)
+        // The key checks of the record reader (which throws its messages when these fail).
+        for key in keyColumns {
+            guard let c = tableSchema.index(of: key), n == 0 || columns[c] != nil else { return nil }
+            if let validity = rows.columns[c].validity, validity.nonzeroBitCount != n { return nil }
+        }
+        return Part(rows: rows, ops: ops, sequence: sequence, commitTime: commitTime,
+                    beforeKeys: beforeCount > 0 ? beforeColumns.indices.map { beforeColumns[$0] ?? .nulls(beforeTypes[$0], count: n) } : nil)
+    }
+
+    /// Parses the non-null values of a text column into `out` (NULL rows keep their default);
+    /// false when one does not parse.
+    private static func fill<T>(_ out: inout [T], from column: Column,
+                                _ parse: (UnsafeBufferPointer<UInt8>) -> T?) -> Bool {
+        guard case .bytes(let values) = column.storage else { return false }
+        return values.bytes.withUnsafeBufferPointer { bytes in
+            values.offsets.withUnsafeBufferPointer { offsets in
+                out.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<out.count where !column.isNull(r) {
+                        guard let v = parse(UnsafeBufferPointer(rebasing: bytes[offsets[r]..<offsets[r + 1]])) else { return false }
+                        out[r] = v
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// The block parser's column as `type`: as is, or (a float read as text) parsed by ValueText.
+    private static func finishing(_ column: Column, as type: DataType) -> Column? {
+        guard case .float32 = type else { return column }
+        guard case .bytes(let values) = column.storage else { return nil }
+        var builder = ColumnBuilder(type: type)
+        let ok = values.bytes.withUnsafeBufferPointer { bytes in
+            for r in 0..<column.count {
+                if column.isNull(r) {
+                    builder.appendNull()
+                } else if !builder.appendText(UnsafeBufferPointer(rebasing: bytes[values.offsets[r]..<values.offsets[r + 1]]), options: .dms) {
+                    return false
+                }
+            }
+            return true
+        }
+        return ok ? builder.finish() : nil
+    }
+}
