@@ -103,7 +103,8 @@ extension DMSFileReader {
         // The key checks of the record reader (which throws its messages when these fail).
         for key in keyColumns {
             guard let c = tableSchema.index(of: key), n == 0 || columns[c] != nil else { return nil }
-            if let validity = rows.columns[c].validity, validity.nonzeroBitCount != n { return nil }
+            let keys = rows.columns[c]
+            if keys.validity != nil, (0..<n).contains(where: { keys.isNull($0) }) { return nil }
         }
         return Part(rows: rows, ops: ops, sequence: sequence, commitTime: commitTime,
                     beforeKeys: beforeCount > 0 ? beforeColumns.indices.map { beforeColumns[$0] ?? .nulls(beforeTypes[$0], count: n) } : nil)
