@@ -21,21 +21,23 @@ extension DMSFileReader {
     /// LakeCSV), a single column (LakeCSV keeps blank lines of one-column files), two fields
     /// naming one column, a field count that changes within the file, or any value or row
     /// either reader rejects (the record reader then names the file, line and column).
-    func readBlocks(text: [UInt8], source: String, threads: Int = CSVReadOptions.defaultThreads) throws -> Part? {
+    /// `batchRows` bounds the rows of one round of blocks (tests make it small to get many rounds).
+    func readBlocks(text: [UInt8], source: String, threads: Int = CSVReadOptions.defaultThreads,
+                    batchRows: Int = 1 << 20) throws -> Part? {
         let hasCR = text.withUnsafeBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress, !buffer.isEmpty else { return false }
             return memchr(base, 13, buffer.count) != nil
         }
         guard !hasCR else { return nil }
         do {
-            return try readBlocksOrDecline(text: text, source: source, threads: threads)
+            return try readBlocksOrDecline(text: text, source: source, threads: threads, batchRows: batchRows)
         } catch {
             // The record reader produces the message (with the line) for whatever went wrong.
             return nil
         }
     }
 
-    private func readBlocksOrDecline(text: [UInt8], source: String, threads: Int) throws -> Part? {
+    private func readBlocksOrDecline(text: [UInt8], source: String, threads: Int, batchRows: Int) throws -> Part? {
         var records = DMSCSVRecords(text: text)
         guard try records.next(source: source) else { return nil }
         let roles: [Role]
@@ -68,9 +70,17 @@ extension DMSFileReader {
             return type
         }
         let fileSchema = Schema(roles.indices.map { Field("f\($0)", blockType(roles[$0]), nullable: true) })
-        let options = CSVReadOptions(dialect: .dms, threads: threads)
-        let body = dataStart == 0 ? text : Array(text[dataStart...])
-        let batch = try CSVReader.read(body, schema: fileSchema, options: options, source: source)
+        // Large batches by default: a round of blocks covers up to `threads` × 64 MiB, and there are
+        // few batches to concatenate.
+        let options = CSVReadOptions(dialect: .dms, batchRows: batchRows, threads: threads)
+        let reader = try CSVReader(schema: fileSchema, options: options, source: source)
+        var batches: [ColumnBatch] = []
+        // The data after the header, without copying the text first.
+        try text.withUnsafeBytes { all in
+            try reader.feed(UnsafeRawBufferPointer(rebasing: all[dataStart...])) { batches.append($0) }
+        }
+        try reader.finish { batches.append($0) }
+        let batch = batches.count == 1 ? batches[0] : try ColumnBatch.concat(batches, schema: fileSchema)
         let n = batch.rowCount
 
         var columns = [Column?](repeating: nil, count: tableSchema.fields.count)
