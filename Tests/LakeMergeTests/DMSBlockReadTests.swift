@@ -68,8 +68,9 @@ import Testing
             let records = try reader.readRecords(text: text, source: "f.csv")
             #expect(blocks.rows.rowCount == rows)
             Self.expectSame(blocks, records)
-            // Many rounds of blocks (small batches), concatenated.
-            let rounds = try #require(try reader.readBlocks(text: text, source: "f.csv", threads: threads, batchRows: 700))
+            // Many rounds of blocks (small batches) over text fed in odd-sized chunks, concatenated.
+            let rounds = try #require(try reader.readBlocks(text: text, source: "f.csv", threads: threads, batchRows: 700,
+                                                            chunkBytes: 4093))
             Self.expectSame(rounds, records)
             let s = try #require(blocks.rows.columns[1].storage.bytesValue)
             #expect(blocks.rows.columns[1].isNull(1) && !blocks.rows.columns[1].isNull(2) && s.count(at: 2) == 0)
