@@ -48,7 +48,7 @@ let package = Package(
         // CSV (RFC 4180 and the AWS DMS dialect) over column batches.
         .target(name: "LakeCSV", dependencies: ["LakeColumnar", "LakeCodecs"], swiftSettings: swiftSettings),
         // The Delta Lake transaction log: actions, replay, commits, checkpoints, vacuum, table API.
-        .target(name: "DeltaLog", dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCodecs"], swiftSettings: swiftSettings),
+        .target(name: "DeltaLog", dependencies: ["LakeObjectStore", "LakeColumnar", "LakeParquet", "LakeCodecs", "CZlib"], swiftSettings: swiftSettings),
         // CDC: event decoders (Debezium JSON, DMS CSV/Parquet), the batching writer, the change log, the spool.
         .target(
             name: "LakeCDC",
@@ -78,8 +78,8 @@ let package = Package(
         .testTarget(name: "LakeS3Tests", dependencies: ["LakeS3", "LakeObjectStore", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeCodecsTests", dependencies: ["LakeCodecs"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeColumnarTests", dependencies: ["LakeColumnar"], swiftSettings: swiftSettings),
-        .testTarget(name: "LakeParquetTests", dependencies: ["LakeParquet", "LakeColumnar", "LakeObjectStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "LakeCSVTests", dependencies: ["LakeCSV", "LakeColumnar"], swiftSettings: swiftSettings),
+        .testTarget(name: "LakeParquetTests", dependencies: ["LakeParquet", "LakeColumnar", "LakeObjectStore", "LakeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "LakeCSVTests", dependencies: ["LakeCSV", "LakeColumnar", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "DeltaLogTests", dependencies: ["DeltaLog", "LakeObjectStore", "LakeS3", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeCDCTests", dependencies: ["LakeCDC", "LakeObjectStore", "LakeColumnar", "LakeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "LakeMergeTests", dependencies: ["LakeMerge", "LakeObjectStore", "LakeColumnar", "LakeTesting"], swiftSettings: swiftSettings),

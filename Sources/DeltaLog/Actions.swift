@@ -229,8 +229,10 @@ public struct AddFile: Sendable, Hashable {
 
     /// A remove that cancels this file, with Spark's extended metadata.
     public func remove(deletionTimestamp: Int64, dataChange: Bool = true) -> RemoveFile {
-        RemoveFile(path: path, deletionTimestamp: deletionTimestamp, dataChange: dataChange, extendedFileMetadata: true,
-                   partitionValues: partitionValues, size: size, stats: nil)
+        var remove = RemoveFile(path: path, deletionTimestamp: deletionTimestamp, dataChange: dataChange, extendedFileMetadata: true,
+                                partitionValues: partitionValues, size: size, stats: nil)
+        remove.deletionVector = deletionVector
+        return remove
     }
 
     var json: JSONValue {
@@ -273,6 +275,8 @@ public struct RemoveFile: Sendable, Hashable {
     public var partitionValues: PartitionValues?
     public var size: Int64?
     public var stats: String?
+    /// The deletion vector of the logical file removed (the add's), kept verbatim.
+    public var deletionVector: JSONValue? = nil
 
     public init(path: String, deletionTimestamp: Int64?, dataChange: Bool, extendedFileMetadata: Bool? = nil,
                 partitionValues: PartitionValues? = nil, size: Int64? = nil, stats: String? = nil) {
@@ -295,11 +299,13 @@ public struct RemoveFile: Sendable, Hashable {
         if let partitionValues { pairs.append(("partitionValues", .optionalStringMap(partitionValues))) }
         if let size { pairs.append(("size", .int(size))) }
         if let stats { pairs.append(("stats", .string(stats))) }
+        if let deletionVector { pairs.append(("deletionVector", deletionVector)) }
         return .object(pairs)
     }
 
     init(json: JSONValue) throws {
         guard let path = json["path"]?.stringValue else { throw DeltaLogError("remove action without path") }
+        if let dv = json["deletionVector"], !dv.isNull { deletionVector = dv }
         self.path = path
         deletionTimestamp = json["deletionTimestamp"]?.int64Value
         dataChange = json["dataChange"]?.boolValue ?? true

@@ -115,9 +115,22 @@ public struct Transaction: Sendable {
     }
 
     func validate() throws {
-        var seen = Set<String>()
-        for path in adds.map(\.path) + removes.map(\.path) {
-            guard seen.insert(path).inserted else { throw DeltaLogError("a transaction may add or remove \(path) only once") }
+        // A logical file is (path, deletion vector): a commit may remove a file and re-add it with a
+        // new DV, but adds (or removes) of one logical file may not repeat, nor may a plain file be
+        // both added and removed.
+        func logicalId(_ path: String, _ dv: JSONValue?) -> String { path + "\u{0}" + (dv?.serialized ?? "") }
+        var seenAdds = Set<String>()
+        var seenRemoves = Set<String>()
+        for add in adds {
+            guard seenAdds.insert(logicalId(add.path, add.deletionVector)).inserted else {
+                throw DeltaLogError("a transaction may add \(add.path) only once")
+            }
+        }
+        for remove in removes {
+            guard seenRemoves.insert(logicalId(remove.path, remove.deletionVector)).inserted,
+                  !seenAdds.contains(logicalId(remove.path, remove.deletionVector)) else {
+                throw DeltaLogError("a transaction may add or remove \(remove.path) only once")
+            }
         }
         for remove in removes where readSnapshot.filesByPath[remove.path] == nil {
             throw DeltaLogError("cannot remove \(remove.path): it is not a live file at version \(readSnapshot.version)")

@@ -106,7 +106,7 @@ final class CSVBlockParser {
             return (Self.column(.float64(v), bits, failed ?? rows), failed)
         case .float32:
             let (v, bits, failed) = convertFixed(j, base, blockStart, rows: rows, zero: Float(0)) {
-                ValueText.parseDouble(UnsafeBufferPointer(start: $0, count: $1)).map { Float($0) }
+                ValueText.parseFloat(UnsafeBufferPointer(start: $0, count: $1))
             }
             return (Self.column(.float32(v), bits, failed ?? rows), failed)
         case .boolean:

@@ -315,8 +315,9 @@ struct CSVRowParser {
             guard let v = ValueText.parseDouble(t) else { return false }
             builders[j].append(v)
         case .float32:
-            guard let v = ValueText.parseDouble(t) else { return false }
-            builders[j].append(Float(v))
+            // Straight to Float: through Double first would round twice.
+            guard let v = ValueText.parseFloat(t) else { return false }
+            builders[j].append(v)
         case .boolean:
             guard let v = ValueText.parseBool(t) else { return false }
             builders[j].append(v)

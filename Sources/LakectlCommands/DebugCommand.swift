@@ -8,7 +8,7 @@ struct DebugCommand: AsyncParsableCommand {
         commandName: "debug",
         abstract: "Developer tools for lakectl's own tests.",
         shouldDisplay: false,
-        subcommands: [DebugSign.self, DebugGenOrders.self, DebugCSVReadBench.self]
+        subcommands: [DebugSign.self, DebugGenOrders.self, DebugCSVReadBench.self, DebugDeleteRows.self, DebugDVRows.self]
     )
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LakeTesting
 import Testing
 import LakeColumnar
 @testable import LakeCSV
@@ -8,16 +9,7 @@ import LakeColumnar
 // These inputs are large enough (hundreds of KiB per batch) for the reader to split them across
 // threads, and full of what makes the split hard: quoted line breaks, doubled quotes, CRLF.
 
-/// A small deterministic generator (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+private extension SplitMix64 {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
@@ -30,7 +22,7 @@ private let bigSchema = Schema([
 
 /// `rows` rows of `bigSchema` in `dialect`, with the awkward cases mixed in at random.
 private func generate(rows: Int, seed: UInt64, dialect: CSVDialect = .dms, lineEnd: String = "\n") -> [UInt8] {
-    var rng = SplitMix(state: seed)
+    var rng = SplitMix64(seed: seed)
     let d = String(UnicodeScalar(dialect.delimiter))
     let q = String(UnicodeScalar(dialect.quote))
     let null = dialect.nullMarker.map { String(decoding: $0, as: UTF8.self) } ?? ""

@@ -160,3 +160,20 @@ let twoStrings = Schema([Field("a", .string), Field("b", .string)])
     try reader.finish { batches.append($0) }
     #expect(batches.count == 1 && batches[0].row(0)[1] == .string(big))
 }
+
+@Test func float32TextIsRoundedOnceNotThroughDouble() throws {
+    // Just above the midpoint between 1 and the next Float: the nearest Double IS the midpoint, which
+    // a second rounding (ties to even) would take down to 1.
+    let text = "1.0000000596046447753906251"
+    let expected = try #require(Float(text))
+    #expect(expected > 1)
+    let schema = Schema([Field("f", .float32)])
+    for rows in [1, 5_000] {
+        let batch = try read(String(repeating: text + "\n", count: rows), schema)
+        guard case .float32(let values) = batch.columns[0].storage else {
+            Issue.record("not a float32 column")
+            return
+        }
+        #expect(values.count == rows && values.allSatisfy { $0 == expected })
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import LakeColumnar
 import LakeObjectStore
 import LakeParquet
+import LakeTesting
 import Testing
 
 @testable import LakeMerge
@@ -10,16 +11,11 @@ import Testing
 /// File pruning must keep every file that holds a changed key (the oracle: a full scan of the files'
 /// rows) and should leave out files that cannot hold one.
 @Suite struct FilePruningTests {
-    /// A deterministic generator (SplitMix64), so a failure reproduces.
+    /// A deterministic generator, so a failure reproduces.
     struct Rng {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var inner: SplitMix64
+        init(state: UInt64) { inner = SplitMix64(seed: state) }
+        mutating func next(_ bound: Int) -> Int { Int(inner.next() % UInt64(bound)) }
     }
 
     /// A value of one row: the key's first column, a second key column (region), a partition value.

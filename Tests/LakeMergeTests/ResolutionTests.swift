@@ -1,4 +1,5 @@
 import LakeColumnar
+import LakeTesting
 import Testing
 
 @testable import LakeMerge
@@ -135,7 +136,7 @@ private func outcome(_ r: Resolution) -> [Int64: String?] {
 
     @Test func manyKeysResolveLikeADictionary() throws {
         // A deterministic pseudo-random stream checked against a straightforward dictionary replay.
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var rows: [(ChangeOp, Int64, String?, String?)] = []
         var expected: [Int64: String?] = [:]
         for i in 0..<20_000 {
@@ -147,17 +148,5 @@ private func outcome(_ r: Resolution) -> [Int64: String?] {
         }
         let r = try ChangeResolver.resolve(changes(rows), keyColumns: ["id"])
         #expect(outcome(r) == expected)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

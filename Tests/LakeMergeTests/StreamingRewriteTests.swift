@@ -3,21 +3,10 @@ import Foundation
 import LakeColumnar
 import LakeObjectStore
 import LakeParquet
+import LakeTesting
 import Testing
 
 @testable import LakeMerge
-
-/// A deterministic generator, so a failure reproduces.
-private struct StreamRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private let schema = Schema([
     Field("id", .int64), Field("day", .date), Field("at", .timestamp(utc: true)), Field("amount", .decimal(precision: 12, scale: 2)),
@@ -28,7 +17,7 @@ private let schema = Schema([
 /// Rows of every storage kind with nulls; `oddFloats` adds NaN and infinities, strings share long
 /// prefixes (so the 8-byte prefix comparison must fall back to the full bytes) and run past 32 characters.
 private func randomBatch(rows: Int, seed: UInt64, oddFloats: Bool) -> ColumnBatch {
-    var rng = StreamRNG(state: seed)
+    var rng = SplitMix64(seed: seed)
     func valid() -> Bitmap { Bitmap((0..<rows).map { _ in Int.random(in: 0..<10, using: &rng) != 0 }) }
     let ids = (0..<rows).map { _ in Int64.random(in: -1_000_000...1_000_000, using: &rng) }
     let days = (0..<rows).map { _ in Int32.random(in: -1000...30000, using: &rng) }
@@ -59,7 +48,7 @@ struct StreamingRewriteTests {
     @Test("statistics accumulated over pieces equal FileStats over all rows", arguments: [(1 as UInt64, false), (2, true), (3, true), (4, false)])
     func statisticsOverPieces(seed: UInt64, oddFloats: Bool) {
         let batch = randomBatch(rows: 3000, seed: seed, oddFloats: oddFloats)
-        var rng = StreamRNG(state: seed &* 7)
+        var rng = SplitMix64(seed: seed &* 7)
         var accumulator = StatsAccumulator(schema: schema)
         var start = 0
         while start < batch.rowCount {

@@ -1,5 +1,6 @@
 import Foundation
 import LakeColumnar
+import LakeTesting
 import Testing
 @testable import LakeParquet
 

@@ -1,4 +1,5 @@
 import LakeColumnar
+import LakeTesting
 import Testing
 @testable import LakeParquet
 

@@ -1,3 +1,4 @@
+import Foundation
 import DeltaLog
 import LakeColumnar
 import LakeParquet
@@ -49,7 +50,12 @@ struct CopyOnWrite: Sendable {
             // The resolved after-images (with derived partition columns) need nothing but the
             // resolution: one task writes them into their partitions' files while the table files
             // are pruned and matched (mostly one core), and beside the rewrite.
-            async let upsertAdds = writeUpserts(resolution.upsertRows, pool: pool)
+            // Partitioned tables: the after-images are split by partition first and each partition's
+            // go into the file its rewritten rows go to (so a touched partition gets one new file,
+            // not one for its kept rows and another for its after-images); the partitions no
+            // rewrite claims are written at the end.
+            let upsertParts: UpsertParts? = layout.partitionColumns.isEmpty ? nil : try splitUpserts(resolution.upsertRows)
+            async let upsertAdds = upsertParts == nil ? writeUpserts(resolution.upsertRows, pool: pool) : []
             let selection = try FilePruning(layout: layout, resolution: resolution).select(snapshot)
             let candidates = selection.files
             result.readPaths = selection.readPaths
@@ -77,7 +83,7 @@ struct CopyOnWrite: Sendable {
                         let unit = queue[queued]
                         queued += 1
                         let found = touched[unit.file]
-                        group.addTask { .wrote(try await rewrite(found, group: unit.group, pool: pool, gate: gate)) }
+                        group.addTask { .wrote(try await rewrite(found, group: unit.group, pool: pool, gate: gate, upserts: upsertParts)) }
                     } else if nextFile < candidates.count {
                         let file = candidates[nextFile]
                         nextFile += 1
@@ -111,6 +117,9 @@ struct CopyOnWrite: Sendable {
             }
             result.removes = touched.map(\.file)
             result.adds += try await upsertAdds
+            for (partition, batch) in upsertParts?.claimRest() ?? [] {
+                result.adds += try await pool.write(batch, partition: partition)
+            }
             result.adds += try await pool.finishAll()
         } catch {
             await pool.abortAll()
@@ -163,14 +172,18 @@ struct CopyOnWrite: Sendable {
     }
 
     /// Writes the rows of one row group of a touched file that no change touches.
-    private func rewrite(_ found: FileMatches, group: Int, pool: FileWriterPool, gate: MemoryGate) async throws -> [AddFile] {
+    private func rewrite(_ found: FileMatches, group: Int, pool: FileWriterPool, gate: MemoryGate, upserts: UpsertParts?) async throws -> [AddFile] {
         let meta = found.reader.metadata.rowGroups[group]
         // Decoded rows, the kept copy and the encoded output: about three times the row group's size.
         let estimate = Int(clamping: max(meta.totalByteSize, meta.numRows * 8)) * 3
         let held = await gate.acquire(estimate)
         do {
-            let adds = try await rewriteHeld(found, group: group, pool: pool)
+            var adds = try await rewriteHeld(found, group: group, pool: pool)
             await gate.release(held)
+            let partition = found.file.partitionValues
+            for batch in upserts?.claim(partition) ?? [] {
+                adds += try await pool.write(batch, partition: partition)
+            }
             return adds
         } catch {
             await gate.release(held)
@@ -230,6 +243,20 @@ struct CopyOnWrite: Sendable {
         return adds
     }
 
+    /// The resolved after-images (stored form) per partition, a chunk of ``upsertChunkRows`` at a time.
+    private func splitUpserts(_ rows: [Int]) throws -> UpsertParts {
+        let parts = UpsertParts()
+        var from = 0
+        while from < rows.count {
+            try Task.checkCancellation()
+            let to = min(rows.count, from + Self.upsertChunkRows)
+            let batch = try tableRows(resolution.changes.rows.selectingRows(Array(rows[from..<to])))
+            for (partition, part) in try split(batch) { parts.add(io.stored(part), partition: partition) }
+            from = to
+        }
+        return parts
+    }
+
     /// Adds derived partition columns: a batch in the data schema becomes one in the table schema.
     private func tableRows(_ data: ColumnBatch) throws -> ColumnBatch {
         var columns: [Column] = []
@@ -264,6 +291,40 @@ struct CopyOnWrite: Sendable {
             var values: PartitionValues = [:]
             for (name, value) in zip(parts, key) { values[name] = .some(value) }
             return (values, batch.selectingRows(groups[key] ?? []))
+        }
+    }
+}
+
+/// After-images waiting for their partition, each partition's claimed once: by the first rewrite of a
+/// file of that partition, or at the end of the round.
+final class UpsertParts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [String: (values: PartitionValues, batches: [ColumnBatch])] = [:]
+    private var order: [String] = []
+
+    func add(_ batch: ColumnBatch, partition: PartitionValues) {
+        let id = FileWriterPool.id(partition)
+        lock.withLock {
+            if parts[id] == nil { order.append(id) }
+            parts[id, default: (partition, [])].batches.append(batch)
+        }
+    }
+
+    /// The batches of `partition`, the first time it is asked for.
+    func claim(_ partition: PartitionValues) -> [ColumnBatch] {
+        let id = FileWriterPool.id(partition)
+        return lock.withLock { parts.removeValue(forKey: id)?.batches ?? [] }
+    }
+
+    /// Every partition not claimed yet, in first-seen order.
+    func claimRest() -> [(PartitionValues, ColumnBatch)] {
+        lock.withLock {
+            var rest: [(PartitionValues, ColumnBatch)] = []
+            for id in order {
+                guard let part = parts.removeValue(forKey: id) else { continue }
+                rest += part.batches.map { (part.values, $0) }
+            }
+            return rest
         }
     }
 }

@@ -139,6 +139,11 @@ public struct Compactor: Sendable {
 
         let txnVersion = pending.txnVersion
         var tx = try await table.startTransaction(operation: "MERGE", snapshot: snapshot)
+        if !layout.addedColumns.isEmpty {
+            // The new columns commit with the data (one version, exactly once); a concurrent metadata
+            // change by another writer conflicts with this commit and the round is redone.
+            tx.newMetadata = try Self.evolvedMetadata(snapshot.metadata, adding: layout.addedColumns)
+        }
         for file in apply.removes { tx.remove(file) }
         tx.add(contentsOf: apply.adds)
         tx.setTransaction(appId: appId, version: txnVersion)
@@ -179,6 +184,37 @@ public struct Compactor: Sendable {
         var key: [String]
         var partitionColumns: [String]
         var derived: [PartitionSpec]
+        /// Columns of the change files that the existing table lacks, appended (nullable) to
+        /// ``tableSchema``; the round commits them as a new `metaData` with its data.
+        var addedColumns: [Field] = []
+    }
+
+    /// Schema evolution (docs/MERGE.md, "Schema evolution"): the change files' columns the table lacks,
+    /// as nullable columns to append. A column of the table the change files lack stays (null in new
+    /// rows). A column whose type differs is refused: Delta allows no type change without the
+    /// `typeWidening` table feature, which lakectl does not write.
+    func evolvedColumns(table schema: Schema, changeFields: [Field]) throws -> [Field] {
+        var added: [Field] = []
+        var names = Set(schema.fields.map { $0.name.lowercased() })
+        for field in changeFields {
+            if let i = schema.index(of: field.name) {
+                let old = schema.fields[i].type
+                // A zone-less timestamp of the change files is stored as Delta `timestamp`, as at creation.
+                let utcOnly: Bool = if case .timestamp(utc: false) = field.type, case .timestamp(utc: true) = old { true } else { false }
+                if old != field.type, !utcOnly {
+                    throw MergeError("\(name): column '\(field.name)' is \(SchemaFile.typeName(old)) in the table but \(SchemaFile.typeName(field.type)) in the change files; Delta tables cannot change a column's type — declare it \(SchemaFile.typeName(old)) in the schema file (--schema), or compact into a new table")
+                }
+                continue
+            }
+            guard names.insert(field.name.lowercased()).inserted else {
+                let existing = schema.fields.first { $0.name.lowercased() == field.name.lowercased() }?.name ?? field.name
+                throw MergeError("\(name): column '\(field.name)' of the change files differs only in case from the table's column '\(existing)' (Delta column names are case-insensitive); spell it '\(existing)' in the schema file or mapping")
+            }
+            // Like a new table, a zone-less timestamp becomes Delta `timestamp` (readable by reader-1 engines).
+            let type: DataType = if case .timestamp(utc: false) = field.type { .timestamp(utc: true) } else { field.type }
+            added.append(Field(field.name, type, nullable: true))
+        }
+        return added
     }
 
     func tableLayout(_ existing: Snapshot?, pending: PendingChanges) throws -> Layout {
@@ -194,11 +230,10 @@ public struct Compactor: Sendable {
             if let stored = existing.configuration["lakectl.primaryKey"], stored.split(separator: ",").map(String.init) != key {
                 throw MergeError("\(name): --key \(key.joined(separator: ",")) differs from the table's primary key \(stored)")
             }
-            for field in pending.fields where schema.index(of: field.name) == nil {
-                throw MergeError("\(name): column '\(field.name)' of the change files is not in the table; adding columns to an existing table is not supported yet")
-            }
-            return Layout(dataSchema: Schema(schema.fields.filter { !derivedNames.contains($0.name) }), tableSchema: schema,
-                          key: key, partitionColumns: existing.partitionColumns, derived: derived)
+            let added = try evolvedColumns(table: schema, changeFields: pending.fields)
+            let evolved = Schema(schema.fields + added)
+            return Layout(dataSchema: Schema(evolved.fields.filter { !derivedNames.contains($0.name) }), tableSchema: evolved,
+                          key: key, partitionColumns: existing.partitionColumns, derived: derived, addedColumns: added)
         }
         let fields = pending.fields
         guard !fields.isEmpty else { throw MergeError("\(name): the change files declare no columns; pass --schema FILE") }
@@ -229,5 +264,16 @@ public struct Compactor: Sendable {
         return Layout(dataSchema: Schema(dataSchema.fields.map { Field($0.name, $0.type, nullable: true) }),
                       tableSchema: Schema(tableFields), key: key, partitionColumns: partitionColumns,
                       derived: options.partitionBy.filter { $0.unit != nil })
+    }
+
+    /// The table's metadata with `columns` appended to its schema; id, name, partition columns,
+    /// configuration and creation time unchanged (existing fields keep their JSON, metadata included).
+    static func evolvedMetadata(_ metadata: Metadata, adding columns: [Field]) throws -> Metadata {
+        var schema = try metadata.schema()
+        let addedSchema = try DeltaSchema(Schema(columns))
+        schema = DeltaSchema(fields: schema.fields + addedSchema.fields)
+        var evolved = metadata
+        evolved.schemaString = schema.jsonString
+        return evolved
     }
 }

@@ -116,9 +116,14 @@ public struct DMSSource: ChangeSource {
                 throw MergeError("\(name): cannot derive the table's column types from Parquet change files without --schema FILE yet")
             }
             let header = try await headerNames(of: first.name.ref)
-            let meta: Set<String> = ["op", "_seq", "ar_h_change_seq", "$ar_h_change_seq"]
-            fields = header.filter { !meta.contains($0.lowercased()) }.map { Field($0, .string) }
+            fields = header.filter { !Self.headerMetaColumns.contains($0.lowercased()) }.map { Field($0, .string) }
             guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no header; pass --schema FILE") }
+        }
+        if fileSchema == nil {
+            // Without a schema file the headers name the columns (as strings): a header column the
+            // table (or the first file) lacks — a mapping rule added later — is a new column.
+            fields += try await newHeaderColumns(pending.map(\.name.ref),
+                                                 known: (try snapshot?.schema.columnarSchema().fields ?? []) + fields)
         }
         let refs = pending.map { $0.name.ref }
         let source = self
@@ -140,6 +145,22 @@ public struct DMSSource: ChangeSource {
             out.append((name, relative, object.size))
         }
         return out.sorted { $0.name < $1.name }
+    }
+
+    /// Header columns that are neither the op/sequence columns nor in `known` (case-insensitively).
+    static let headerMetaColumns: Set<String> = ["op", "_seq", "ar_h_change_seq", "$ar_h_change_seq"]
+
+    /// The header columns of the CSV `files` missing from `known` (case-insensitive), as strings, in
+    /// order of first appearance. Reads each file (headers are only used without a schema file).
+    func newHeaderColumns(_ files: [ChangeFileRef], known: [Field]) async throws -> [Field] {
+        var seen = Set(known.map { $0.name.lowercased() })
+        var out: [Field] = []
+        for file in files where file.format == .csv {
+            for column in try await headerNames(of: file) where !Self.headerMetaColumns.contains(column.lowercased()) {
+                if seen.insert(column.lowercased()).inserted { out.append(Field(column, .string)) }
+            }
+        }
+        return out
     }
 
     /// The header of the first CSV file that has one, for deriving a table schema without a schema file.
