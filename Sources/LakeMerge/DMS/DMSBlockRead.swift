@@ -61,15 +61,11 @@ extension DMSFileReader {
             tableSchema.index(of: keyColumns.indices.contains(i) ? keyColumns[i] : "").map { tableSchema.fields[$0].type } ?? .string
         }
         func blockType(_ role: Role) -> DataType {
-            let type: DataType
             switch role {
-            case .data(let c): type = tableSchema.fields[c].type
-            case .before(let k): type = beforeTypes[k]
-            case .op, .time, .sequence, .ignore: return .string
+            case .data(let c): tableSchema.fields[c].type
+            case .before(let k): beforeTypes[k]
+            case .op, .time, .sequence, .ignore: .string
             }
-            // A float is parsed by ValueText directly (LakeCSV goes through Double), so as text first.
-            if case .float32 = type { return .string }
-            return type
         }
         let fileSchema = Schema(roles.indices.map { Field("f\($0)", blockType(roles[$0]), nullable: true) })
         // Batches of LakeCSV's default size: larger ones (1M rows) measured ~10 ms faster on the
@@ -109,11 +105,9 @@ extension DMSFileReader {
             case .time:
                 guard Self.fill(&commitTime, from: column, Self.commitTime) else { return nil }
             case .data(let c):
-                guard let converted = Self.finishing(column, as: tableSchema.fields[c].type) else { return nil }
-                columns[c] = converted
+                columns[c] = column
             case .before(let k):
-                guard let converted = Self.finishing(column, as: beforeTypes[k]) else { return nil }
-                beforeColumns[k] = converted
+                beforeColumns[k] = column
             }
         }
         let rows = ColumnBatch(schema: tableSchema,
@@ -145,23 +139,5 @@ extension DMSFileReader {
                 }
             }
         }
-    }
-
-    /// The block parser's column as `type`: as is, or (a float read as text) parsed by ValueText.
-    private static func finishing(_ column: Column, as type: DataType) -> Column? {
-        guard case .float32 = type else { return column }
-        guard case .bytes(let values) = column.storage else { return nil }
-        var builder = ColumnBuilder(type: type)
-        let ok = values.bytes.withUnsafeBufferPointer { bytes in
-            for r in 0..<column.count {
-                if column.isNull(r) {
-                    builder.appendNull()
-                } else if !builder.appendText(UnsafeBufferPointer(rebasing: bytes[values.offsets[r]..<values.offsets[r + 1]]), options: .dms) {
-                    return false
-                }
-            }
-            return true
-        }
-        return ok ? builder.finish() : nil
     }
 }
