@@ -190,3 +190,33 @@ def test_bad_input_is_a_clear_error(lakectl, tmp_path):
     out = lakectl("compact", tmp_path / "lake", "--table", "s.t", "--from", dms, "--schema", tmp_path / "schema.json")
     assert out.returncode != 0
     assert "20240612-100000000.csv" in out.stderr and "line 1" in out.stderr and "unknown op" in out.stderr
+
+
+def test_large_files_read_in_parallel_blocks_keep_every_rule(lakectl, tmp_path):
+    # Files over the block reader's threshold (256 KiB): split into blocks parsed on all cores. Quoted
+    # line breaks and doubled quotes land across block splits; NULL (empty unquoted) vs "" survive.
+    def name(i):
+        return [None, "", 'q"\n' + str(i), "a,b", "n" + str(i)][i % 5]
+
+    def field(v):
+        if v is None:
+            return ""
+        return '"' + v.replace('"', '""') + '"' if (v == "" or any(c in v for c in ',"\n')) else v
+
+    n = 30000
+    load = "".join(f",{i},{field(name(i))},{i % 1000}.{i % 100:02d},,\n" for i in range(n))
+    expected = {i: (i, name(i), D(f"{i % 1000}.{i % 100:02d}")) for i in range(n)}
+    cdc = []
+    for k in range(20000):
+        i = (k * 7919) % (n + 5000)
+        if k % 10 == 0:
+            cdc.append(f"D,,{i},,,,\n")
+            expected.pop(i, None)
+        else:
+            v = name(k + 1)
+            cdc.append(f"{'U' if i in expected else 'I'},,{i},{field(v)},,,\n")
+            expected[i] = (i, v, None)
+    files = {"LOAD00000001.csv": load, "20240612-100000000.csv": "".join(cdc)}
+    assert all(len(t) > 300_000 for t in files.values())
+    run(lakectl, tmp_path, files)
+    assert rows(tmp_path) == sorted(expected.values())

@@ -15,7 +15,7 @@ import LakeColumnar
 ///   the last columns of the table are taken as absent (null) when they are nullable.
 /// - A row without an op (full load without `Op`) is an insert.
 struct DMSFileReader {
-    enum Role: Equatable {
+    enum Role: Hashable {
         case op, time, sequence, before(Int), data(Int), ignore
     }
 
@@ -32,7 +32,16 @@ struct DMSFileReader {
         var beforeKeys: [Column]?
     }
 
+    /// Reads a whole file: large files through the parallel column-at-a-time path
+    /// (``readBlocks(text:source:threads:)``), the rest — and any file that path declines — record by
+    /// record (``readRecords(text:source:)``), which decides every error and odd case.
     func read(text: [UInt8], source: String) throws -> Part {
+        if text.count >= Self.minBlockReadBytes, let part = try readBlocks(text: text, source: source) { return part }
+        return try readRecords(text: text, source: source)
+    }
+
+    /// Record by record on one thread: the reference reading of a DMS CSV file.
+    func readRecords(text: [UInt8], source: String) throws -> Part {
         var records = DMSCSVRecords(text: text)
         var builders = tableSchema.fields.map { ColumnBuilder(type: $0.type) }
         let beforeCount = fileSchema?.before.count ?? 0
@@ -130,7 +139,7 @@ struct DMSFileReader {
     }
 
     /// If the current record is a header, a function that maps it to roles.
-    private func headerRoles(_ records: DMSCSVRecords, source: String) -> (() throws -> [Role])? {
+    func headerRoles(_ records: DMSCSVRecords, source: String) -> (() throws -> [Role])? {
         let names = (0..<records.fields.count).map { records.string($0) }
         if let fileSchema {
             let known = Set(fileSchema.columns.map { $0.name.lowercased() })
@@ -151,7 +160,7 @@ struct DMSFileReader {
     }
 
     /// Roles of a headerless file's fields from the schema file, tolerating the known omissions.
-    private func layout(fieldCount: Int, firstFieldIsOp: Bool, source: String, line: Int) throws -> [Role] {
+    func layout(fieldCount: Int, firstFieldIsOp: Bool, source: String, line: Int) throws -> [Role] {
         guard let fs = fileSchema else {
             throw MergeError("\(source): line \(line): the file has no header; pass --schema FILE describing its columns")
         }
