@@ -38,6 +38,9 @@ struct Compact: AsyncParsableCommand {
     @Flag(name: [.customLong("dry-run"), .customLong("plan")], help: "Show what would be read and written; change nothing.")
     var dryRun = false
     @Flag(help: "Print each run's summary as one JSON object.") var json = false
+    @Flag(name: .customLong("deletion-vectors"),
+          help: "Merge-on-read: upgrade the table to deletion vectors and mark few changed rows of a file deleted instead of rewriting it (readers must support deletion vectors).")
+    var deletionVectors = false
     @Option(help: "Explain how this key (comma-separated values for a composite key) was resolved.") var explain: String?
     @Option(name: .customLong("target-file-size"), help: "Target data file size in bytes (default 128 MiB).")
     var targetFileSize: Int = 128 << 20
@@ -81,6 +84,7 @@ struct Compact: AsyncParsableCommand {
         options.keyColumns = key.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         options.partitionBy = try partitionBy.map { try PartitionSpec(parsing: $0) }
         options.dryRun = dryRun
+        options.deletionVectors = deletionVectors
         options.explainKey = explain
         options.targetFileSize = targetFileSize
         options.memoryBudget = try Self.parseBytes(memoryBudget)

@@ -104,25 +104,8 @@ struct DebugDeleteRows: AsyncParsableCommand {
         for line in report { print("  \(line)") }
     }
 
-    /// The protocol raised to reader 3 / writer 7 with `deletionVectors`, keeping every feature the
-    /// old versions implied (legacy writer versions map to their features, as the protocol says).
-    static func withDeletionVectors(_ old: DeltaProtocol) -> DeltaProtocol {
-        var reader = old.minReaderVersion >= 3 ? (old.readerFeatures ?? []) : []
-        var writer = old.minWriterVersion >= 7 ? (old.writerFeatures ?? []) : []
-        if old.minReaderVersion == 2 { reader.append("columnMapping") }
-        if old.minWriterVersion < 7 {
-            let legacy: [(Int, [String])] = [(2, ["appendOnly", "invariants"]), (3, ["checkConstraints"]),
-                                             (4, ["changeDataFeed", "generatedColumns"]), (5, ["columnMapping"]),
-                                             (6, ["identityColumns"])]
-            for (version, features) in legacy where old.minWriterVersion >= version { writer += features }
-        }
-        for feature in reader where !writer.contains(feature) { writer.append(feature) }
-        if !reader.contains("deletionVectors") { reader.append("deletionVectors") }
-        if !writer.contains("deletionVectors") { writer.append("deletionVectors") }
-        var seen = Set<String>()
-        return DeltaProtocol(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: reader.filter { seen.insert("r" + $0).inserted },
-                             writerFeatures: writer.filter { seen.insert("w" + $0).inserted })
-    }
+    /// The protocol raised to reader 3 / writer 7 with `deletionVectors` (see ``DeltaProtocol/withDeletionVectors()``).
+    static func withDeletionVectors(_ old: DeltaProtocol) -> DeltaProtocol { old.withDeletionVectors() }
 }
 
 /// `lakectl debug dv-rows TABLE --descriptor JSON`: prints the row indexes of a deletion vector

@@ -11,10 +11,20 @@ struct CopyOnWrite: Sendable {
     let layout: Compactor.Layout
     let resolution: Resolution
     let options: CompactOptions
+    /// Merge-on-read: a touched file losing few rows gets a deletion vector instead of a rewrite.
+    var deletionVectors = false
+
+    /// A touched file gets a deletion vector while its dropped rows (matched + already deleted) stay
+    /// below this fraction of its rows. Above it, readers would skip so much of the file that
+    /// rewriting it (dropping the DV) is cheaper for every later scan than the one-time rewrite
+    /// saved now; the trickle case (a few dozen rows of a 100k-row file) is far below it.
+    static let deletionVectorMaxFraction = 0.2
 
     struct Result: Sendable {
         var adds: [AddFile] = []
         var removes: [AddFile] = []
+        /// The touched files kept with a new deletion vector (same path; their old entry is in ``removes``).
+        var deletionVectorAdds: [AddFile] = []
         var readPaths: [String] = []
         var readWholeTable = false
         var filesRead = 0
@@ -73,6 +83,7 @@ struct CopyOnWrite: Sendable {
                 case wrote([AddFile])
             }
             var touched: [FileMatches] = []
+            var marked: [FileMatches] = []
             var queue: [(file: Int, group: Int)] = []
             var queued = 0
             var rowGroupsDone = 0
@@ -105,7 +116,9 @@ struct CopyOnWrite: Sendable {
                         result.bytesRead += found.file.size
                         options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
                         for g in found.groups { present[Int(g)] = true }
-                        if !found.groups.isEmpty {
+                        if !found.groups.isEmpty, deletionVectors, useDeletionVector(found) {
+                            marked.append(found)
+                        } else if !found.groups.isEmpty {
                             touched.append(found)
                             for g in found.matched.indices { queue.append((touched.count - 1, g)) }
                         }
@@ -117,7 +130,8 @@ struct CopyOnWrite: Sendable {
                     while running < tasks, launch() {}
                 }
             }
-            result.removes = touched.map(\.file)
+            result.removes = touched.map(\.file) + marked.map(\.file)
+            for found in marked { result.deletionVectorAdds.append(try await withDeletionVector(found)) }
             result.adds += try await upsertAdds
             for (partition, batch) in upsertParts?.claimRest() ?? [] {
                 result.adds += try await pool.write(batch, partition: partition)
@@ -176,6 +190,36 @@ struct CopyOnWrite: Sendable {
             matched.append(rows)
         }
         return FileMatches(file: file, reader: reader, matched: matched, deleted: deleted, groups: groups)
+    }
+
+    /// Whether the rows `found` loses (matched + already deleted) are few enough for a deletion vector.
+    private func useDeletionVector(_ found: FileMatches) -> Bool {
+        // A DV'd file must carry numRecords (readers count its rows from it).
+        guard let records = found.file.parsedStats?.numRecords, records == found.reader.numRows, records > 0 else { return false }
+        let dropped = found.matched.reduce(0) { $0 + $1.count } + found.deleted.reduce(0) { $0 + $1.count }
+        return Double(dropped) < Self.deletionVectorMaxFraction * Double(records)
+    }
+
+    /// `found`'s file with a deletion vector of its matched and already deleted rows (file-wide row
+    /// indexes, counted from 0 across row groups); same path, size and partition values, stats with
+    /// `tightBounds` false (the minima and maxima may now be of deleted rows).
+    private func withDeletionVector(_ found: FileMatches) async throws -> AddFile {
+        var rows: [UInt64] = []
+        var start: UInt64 = 0
+        for g in found.matched.indices {
+            for r in DeletedRows.union(found.matched[g], found.deleted[g]) { rows.append(start + UInt64(r)) }
+            start += UInt64(max(0, found.reader.metadata.rowGroups[g].numRows))
+        }
+        let descriptor = try await DeletionVectorStore.write(rows: rows, store: io.table.store, tableRoot: io.table.root)
+        var updated = found.file
+        updated.deletionVector = descriptor.json
+        updated.modificationTime = Int64(Date().timeIntervalSince1970 * 1000)
+        if let stats = updated.stats, let json = try? JSONValue.parse(stats), var pairs = json.objectValue {
+            pairs.removeAll { $0.0 == "tightBounds" }
+            pairs.append(("tightBounds", .bool(false)))
+            updated.stats = JSONValue.object(pairs).serialized
+        }
+        return updated
     }
 
     /// Removes from `rows` (ascending, this row group's matches, whose groups are the last

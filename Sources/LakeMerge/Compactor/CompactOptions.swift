@@ -24,6 +24,10 @@ public struct CompactOptions: Sendable {
     public var progress: (@Sendable (String) -> Void)?
     /// Times a round is redone after losing a commit race to another writer.
     public var maxRetries = 20
+    /// `--deletion-vectors`: merge-on-read. Upgrades the table to deletion vectors (reader 3 / writer 7,
+    /// `delta.enableDeletionVectors=true`) and gives a touched file that loses few rows a deletion
+    /// vector instead of rewriting it. A table with `delta.enableDeletionVectors=true` uses them anyway.
+    public var deletionVectors = false
 
     public init() {}
 }
@@ -47,6 +51,8 @@ public struct CompactSummary: Sendable, Codable {
     public var filesRemoved = 0
     public var bytesAdded: Int64 = 0
     public var bytesRemoved: Int64 = 0
+    /// Touched files given a deletion vector instead of a rewrite.
+    public var deletionVectors = 0
     /// Store requests the round made (dry run: would make), roughly: lists, gets, puts.
     public var requests = 0
     public var retries = 0
@@ -72,7 +78,8 @@ public struct CompactSummary: Sendable, Codable {
         guard let version else {
             return "\(table): \(message ?? "nothing to do") (\(String(format: "%.2f", seconds)) s)"
         }
-        return "\(table): version \(version): \(rowsInserted) inserted, \(rowsUpdated) updated, \(rowsDeleted) deleted from \(changeRows) changes in \(sourceFiles) file(s); files +\(filesAdded) -\(filesRemoved) (\(bytesAdded) bytes written, \(bytesRead) read) in \(String(format: "%.2f", seconds)) s"
+        let dvs = deletionVectors > 0 ? ", \(deletionVectors) file(s) given a deletion vector" : ""
+        return "\(table): version \(version): \(rowsInserted) inserted, \(rowsUpdated) updated, \(rowsDeleted) deleted from \(changeRows) changes in \(sourceFiles) file(s); files +\(filesAdded) -\(filesRemoved) (\(bytesAdded) bytes written, \(bytesRead) read)\(dvs) in \(String(format: "%.2f", seconds)) s"
             + (rounds > 1 ? " in \(rounds) rounds (memory budget)" : "")
             + (retries > 0 ? " after \(retries) retr\(retries == 1 ? "y" : "ies")" : "")
     }
@@ -95,6 +102,7 @@ extension CompactSummary {
         filesRemoved += later.filesRemoved
         bytesAdded += later.bytesAdded
         bytesRemoved += later.bytesRemoved
+        deletionVectors += later.deletionVectors
         requests += later.requests
         retries += later.retries
         rounds += later.rounds

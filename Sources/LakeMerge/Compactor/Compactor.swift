@@ -125,16 +125,21 @@ public struct Compactor: Sendable {
         }
 
         let io = TableFiles(table: table, schema: layout.tableSchema, partitionColumns: layout.partitionColumns)
-        let apply = try await CopyOnWrite(io: io, layout: layout, resolution: resolution, options: options).apply(snapshot: snapshot)
+        let enabled = snapshot.configuration["delta.enableDeletionVectors"]?.lowercased() == "true"
+        var writer = CopyOnWrite(io: io, layout: layout, resolution: resolution, options: options)
+        writer.deletionVectors = options.deletionVectors || enabled
+        let apply = try await writer.apply(snapshot: snapshot)
         summary.filesRead = apply.filesRead
         summary.bytesRead = apply.bytesRead
         summary.rowsInserted = apply.inserted
         summary.rowsUpdated = apply.updated
         summary.rowsDeleted = apply.deleted
         summary.filesAdded = apply.adds.count
-        summary.filesRemoved = apply.removes.count
+        // Files kept with a deletion vector are neither removed nor added (their bytes stay).
+        summary.filesRemoved = apply.removes.count - apply.deletionVectorAdds.count
+        summary.deletionVectors = apply.deletionVectorAdds.count
         summary.bytesAdded = apply.adds.reduce(0) { $0 + $1.size }
-        summary.bytesRemoved = apply.removes.reduce(0) { $0 + $1.size }
+        summary.bytesRemoved = apply.removes.reduce(0) { $0 + $1.size } - apply.deletionVectorAdds.reduce(0) { $0 + $1.size }
         summary.requests += apply.filesRead * 2 + apply.adds.count
 
         let txnVersion = pending.txnVersion
@@ -144,8 +149,17 @@ public struct Compactor: Sendable {
             // change by another writer conflicts with this commit and the round is redone.
             tx.newMetadata = try Self.evolvedMetadata(snapshot.metadata, adding: layout.addedColumns)
         }
+        if options.deletionVectors, !enabled {
+            // The upgrade commits with the round's changes (one version); a concurrent metadata or
+            // protocol change conflicts and the round is redone.
+            var metadata = tx.newMetadata ?? snapshot.metadata
+            metadata.configuration["delta.enableDeletionVectors"] = "true"
+            tx.newMetadata = metadata
+            tx.newProtocol = snapshot.protocol.withDeletionVectors()
+        }
         for file in apply.removes { tx.remove(file) }
         tx.add(contentsOf: apply.adds)
+        tx.add(contentsOf: apply.deletionVectorAdds)
         tx.setTransaction(appId: appId, version: txnVersion)
         tx.readFiles = Set(apply.readPaths)
         tx.readWholeTable = apply.readWholeTable
@@ -163,7 +177,8 @@ public struct Compactor: Sendable {
             "numTargetRowsUpdated": String(apply.updated),
             "numTargetRowsDeleted": String(apply.deleted),
             "numTargetFilesAdded": String(apply.adds.count),
-            "numTargetFilesRemoved": String(apply.removes.count),
+            "numTargetFilesRemoved": String(apply.removes.count - apply.deletionVectorAdds.count),
+            "numTargetDeletionVectorsAdded": String(apply.deletionVectorAdds.count),
             "numTargetBytesAdded": String(summary.bytesAdded),
             "numTargetBytesRemoved": String(summary.bytesRemoved),
         ]
