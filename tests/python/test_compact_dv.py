@@ -157,3 +157,66 @@ def test_compact_optimize_checkpoint_vacuum_with_deletion_vectors(lakectl, tmp_p
     removes = [a["remove"] for a in log_actions(table, out["version"]) if "remove" in a]
     assert any(r["path"] == file_b["path"] and r.get("deletionVector") for r in removes)
     check_all(lakectl, table, stream, tmp_path)
+
+
+def test_compact_deletion_vectors_flag_rounds_match_oracle(lakectl, tmp_path):
+    """`compact --deletion-vectors`: rounds of random changes (trickle and heavy) keep every version
+    equal to the oracle (delta-kernel and `lakectl scan`); few changed rows of a file give it a DV
+    (unioned in later rounds), many rewrite it; the upgrade commits with the first round."""
+    lake, dms, schema = tmp_path / "lake", tmp_path / "dms", tmp_path / "schema.json"
+    dms.mkdir()
+    write_schema(schema)
+    stream = Stream(seed=41, keys=1200)
+    (dms / "20240612-100000000.csv").write_text(stream.batch(2400), encoding="utf-8")
+    first = compact(lakectl, lake, dms, schema, "--deletion-vectors")
+    table = table_path(lake)
+    versions = {first["version"]: stream.expected()}
+    protocol = next(a["protocol"] for a in log_actions(table, first["version"]) if "protocol" in a)
+    assert protocol["minReaderVersion"] == 3 and "deletionVectors" in protocol["readerFeatures"]
+    metadata = next(a["metaData"] for a in log_actions(table, first["version"]) if "metaData" in a)
+    assert metadata["configuration"]["delta.enableDeletionVectors"] == "true"
+    check_all(lakectl, table, stream, tmp_path)
+
+    dv_rounds = unioned = 0
+    for i, n in enumerate([8, 12, 6, 10, 900, 8]):
+        (dms / f"20240612-11{i:02d}00000.csv").write_text(stream.batch(n), encoding="utf-8")
+        before = {p: a.get("deletionVector") for p, a in live_adds(table).items()}
+        summary = compact(lakectl, lake, dms, schema, "--deletion-vectors")
+        versions[summary["version"]] = stream.expected()
+        check_all(lakectl, table, stream, tmp_path)
+        adds = live_adds(table)
+        for path, add in adds.items():
+            if add.get("deletionVector") and path in before and add["deletionVector"] != before[path]:
+                assert json.loads(add["stats"])["tightBounds"] is False
+                unioned += before[path] is not None
+        dv_rounds += summary.get("deletionVectors", 0) > 0
+        if n == 900:  # a heavy round rewrites every touched file, dropping its DV
+            assert summary["deletionVectors"] == 0
+            assert not any(a.get("deletionVector") for p, a in adds.items() if p in before and before[p])
+    assert dv_rounds >= 4 and unioned >= 1
+
+    for version, expected in versions.items():
+        result = QueryBuilder().register("t", DeltaTable(str(table), version=version)).execute("select * from t").read_all()
+        assert normalise(pa.table(result)) == expected, f"version {version}"
+        out = tmp_path / f"scan{version}.parquet"
+        lakectl("scan", table, "--version", str(version), "--format", "parquet", "--output", out, check=True)
+        assert normalise(pq.read_table(out)) == expected, f"lakectl scan --version {version}"
+
+
+def test_compact_default_writes_no_deletion_vectors(lakectl, tmp_path):
+    lake, dms, schema = tmp_path / "lake", tmp_path / "dms", tmp_path / "schema.json"
+    dms.mkdir()
+    write_schema(schema)
+    stream = Stream(seed=43, keys=600)
+    (dms / "20240612-100000000.csv").write_text(stream.batch(1200), encoding="utf-8")
+    compact(lakectl, lake, dms, schema)
+    table = table_path(lake)
+    protocol = DeltaTable(str(table)).protocol()
+    for i in range(3):
+        (dms / f"20240612-11{i:02d}00000.csv").write_text(stream.batch(8), encoding="utf-8")
+        summary = compact(lakectl, lake, dms, schema)
+        assert summary.get("deletionVectors", 0) == 0
+        check_all(lakectl, table, stream, tmp_path)
+    assert DeltaTable(str(table)).protocol() == protocol
+    assert not any(a.get("deletionVector") for a in live_adds(table).values())
+    assert "delta.enableDeletionVectors" not in DeltaTable(str(table)).metadata().configuration
