@@ -110,11 +110,14 @@ def test_compact_optimize_checkpoint_vacuum_with_deletion_vectors(lakectl, tmp_p
     assert all(a.get("deletionVector") for p, a in live_adds(table).items() if p in (file_a["path"], file_b["path"]))
     check_all(lakectl, table, stream, tmp_path)
 
-    # Changes to A: a kept key updated, a kept key deleted, a DV-deleted key re-inserted.
+    # Changes to A: a kept key updated, kept keys deleted, a DV-deleted key re-inserted. The table now
+    # has DVs enabled, so compact would give A a DV for a few changes: delete a quarter of its rows
+    # (above CopyOnWrite.deletionVectorMaxFraction) so that it is rewritten.
     region_a = file_a["partitionValues"]["region"]
     updated = dict(random_row(stream.rng, ids_a[1]), region=region_a)
     reinserted = dict(random_row(stream.rng, ids_a[0]), region=region_a)
-    lines = [change_line(stream, "U", updated), change_line(stream, "D", {"id": ids_a[3]}), change_line(stream, "I", reinserted)]
+    lines = [change_line(stream, "U", updated), change_line(stream, "I", reinserted)]
+    lines += [change_line(stream, "D", {"id": k}) for k in ids_a[3:3 + len(ids_a) // 4]]
     (dms / "20240612-110000000.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     summary = compact(lakectl, lake, dms, schema)
     check_all(lakectl, table, stream, tmp_path)
