@@ -417,10 +417,7 @@ struct ColumnChunkWriter {
                                     dataPageHeader: DataPageHeader(numValues: rows, encoding: encoding))
             case .v2:
                 let size = try pageSize(levelBuffer.count + valuesSize)
-                header = PageHeader(type: .dataPageV2, uncompressedPageSize: size, compressedPageSize: size,
-                                    dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
-                                                                       definitionLevelsByteLength: Int32(levelBuffer.count),
-                                                                       repetitionLevelsByteLength: 0, isCompressed: false))
+                header = dataPageV2Header(rows: rows, encoding: encoding, uncompressed: size, compressed: size, isCompressed: false)
             }
             headerWriter.reset()
             header.encode(into: &headerWriter)
@@ -438,11 +435,10 @@ struct ColumnChunkWriter {
             case .v2:
                 try pageBuffer.withUnsafeBytes { try compressor.compress(UnsafeRawBufferPointer(rebasing: $0[valuesStart...])) }
                 let compressed = options.compression != .uncompressed
-                header = PageHeader(type: .dataPageV2, uncompressedPageSize: try pageSize(levelBuffer.count + pageBuffer.count - valuesStart),
-                                    compressedPageSize: try pageSize(levelBuffer.count + compressor.output.count),
-                                    dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
-                                                                       definitionLevelsByteLength: Int32(levelBuffer.count),
-                                                                       repetitionLevelsByteLength: 0, isCompressed: compressed))
+                header = dataPageV2Header(rows: rows, encoding: encoding,
+                                          uncompressed: try pageSize(levelBuffer.count + pageBuffer.count - valuesStart),
+                                          compressed: try pageSize(levelBuffer.count + compressor.output.count),
+                                          isCompressed: compressed)
             }
             headerWriter.reset()
             header.encode(into: &headerWriter)
@@ -463,6 +459,15 @@ struct ColumnChunkWriter {
         indices.removeAll(keepingCapacity: true)
     }
 
+
+    /// A v2 data page header for the current page (levels are never compressed; `isCompressed`
+    /// says whether the values section is).
+    private func dataPageV2Header(rows: Int32, encoding: Encoding, uncompressed: Int32, compressed: Int32, isCompressed: Bool) -> PageHeader {
+        PageHeader(type: .dataPageV2, uncompressedPageSize: uncompressed, compressedPageSize: compressed,
+                   dataPageHeaderV2: DataPageHeaderV2(numValues: rows, numNulls: Int32(pageNulls), numRows: rows, encoding: encoding,
+                                                      definitionLevelsByteLength: Int32(levelBuffer.count),
+                                                      repetitionLevelsByteLength: 0, isCompressed: isCompressed))
+    }
     private func pageSize(_ n: Int) throws -> Int32 {
         guard let v = Int32(exactly: n) else { throw ParquetError.invalidArgument("column \(field.name): a page of \(n) bytes exceeds 2 GiB") }
         return v
