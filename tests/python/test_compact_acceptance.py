@@ -452,3 +452,200 @@ def test_dms_parquet_files_match_oracle(lakectl, tmp_path, with_schema):
         apply_batch(table, [load, cdc1, cdc2], key)
     got = normalize_orders(order_rows(lake / "tables/s/t"))
     assert got == order_oracle(table)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Compacting onto Delta tables that lakectl did not create.
+
+BASE_SCHEMA = pa.schema([("id", pa.int64()), ("name", pa.string()), ("amount", pa.decimal128(10, 2)),
+                         ("day", pa.date32()), ("at", pa.timestamp("us", tz="UTC")), ("flag", pa.bool_()),
+                         ("region", pa.string())])
+BASE_COLUMNS = BASE_SCHEMA.names
+BASE_DMS_SCHEMA = {
+    "columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long"}, {"name": "name", "type": "string"},
+                {"name": "amount", "type": "decimal(10,2)"}, {"name": "day", "type": "date"},
+                {"name": "at", "type": "timestamp"}, {"name": "flag", "type": "boolean"},
+                {"name": "region", "type": "string"}],
+    "key": ["id"], "op": "Op",
+}
+
+
+def base_row(rng, key):
+    def maybe(v):
+        return None if rng.random() < 0.15 else v
+    return {"id": key, "name": maybe(rng.choice(NAMES)), "amount": maybe(D(rng.randint(-10**7, 10**7)) / 100),
+            "day": maybe(datetime.date(2020, 1, 1) + datetime.timedelta(days=rng.randint(0, 2000))),
+            "at": maybe(datetime.datetime(2024, 1, 1, tzinfo=UTC) + datetime.timedelta(microseconds=rng.randint(0, 10**13))),
+            "flag": maybe(rng.random() < 0.5), "region": rng.choice(["eu", "us", "ap"])}
+
+
+def base_line(op, row):
+    return ",".join([op] + [csv_field(row[c].replace(tzinfo=None) if isinstance(row[c], datetime.datetime) else row[c])
+                            for c in BASE_COLUMNS]) + "\n"
+
+
+def as_arrow(rows):
+    return pa.Table.from_pylist(rows, schema=BASE_SCHEMA)
+
+
+def base_rows(path, version=None):
+    return table_rows(path, BASE_COLUMNS, version)
+
+
+def oracle_base(table):
+    return oracle_rows(table, BASE_COLUMNS)
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_compact_onto_deltalake_table_with_checkpoint(lakectl, tmp_path, partitioned):
+    rng = random.Random(21 + partitioned)
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    part = ["region"] if partitioned else None
+    table = {}
+    # Several deltalake versions: create, appends, a delete, a checkpoint, one more append.
+    for batch in range(4):
+        rows = [base_row(rng, k) for k in range(batch * 30, batch * 30 + 30)]
+        write_deltalake(str(path), as_arrow(rows), mode="append", partition_by=part)
+        table.update({(r["id"],): r for r in rows})
+    dt = DeltaTable(str(path))
+    dt.delete("id >= 10 and id < 15")
+    for k in range(10, 15):
+        table.pop((k,))
+    dt = DeltaTable(str(path))
+    dt.create_checkpoint()
+    rows = [base_row(rng, k) for k in range(120, 130)]
+    write_deltalake(str(path), as_arrow(rows), mode="append", partition_by=part)
+    table.update({(r["id"],): r for r in rows})
+    before_version = DeltaTable(str(path)).version()
+    history = {v: base_rows(path, v) for v in range(before_version + 1)}
+    assert base_rows(path) == oracle_base(table)
+
+    # DMS changes: updates (some move between partitions), deletes (key only), inserts, absent deletes.
+    changes, lines = [], []
+    for _ in range(80):
+        k = rng.randint(0, 140)
+        dice = rng.random()
+        if dice < 0.25:
+            row = {c: None for c in BASE_COLUMNS}
+            row["id"] = k
+            op = "D"
+        else:
+            row, op = base_row(rng, k), rng.choice("IU")
+        changes.append(Change(op, row))
+        lines.append(base_line(op, row))
+    write(dms / "20240612-100000000.csv", lines)
+    compact(lakectl, lake, dms, "--key", "id", schema=BASE_DMS_SCHEMA, tmp_path=tmp_path)
+    apply_batch(table, [changes], ["id"])
+    assert base_rows(path) == oracle_base(table)
+    dt = DeltaTable(str(path))
+    assert dt.version() == before_version + 1
+    assert dt.metadata().partition_columns == (part or [])
+    for v, want in history.items():
+        assert base_rows(path, v) == want, f"version {v}"
+    # deltalake's own writer still appends after lakectl's commit (lakectl kept the protocol usable).
+    rows = [base_row(rng, k) for k in range(200, 203)]
+    write_deltalake(str(path), as_arrow(rows), mode="append", partition_by=part)
+    table.update({(r["id"],): r for r in rows})
+    assert base_rows(path) == oracle_base(table)
+
+    # --optimize bin-packs deltalake's small files without changing a row.
+    files_before = len(DeltaTable(str(path)).file_uris())
+    out = lakectl("compact", lake, "--table", "s.t", "--optimize", "--json", check=True)
+    dt = DeltaTable(str(path))
+    assert len(dt.file_uris()) < files_before, out.stdout
+    assert base_rows(path) == oracle_base(table)
+    last = dt.history(1)[0]
+    assert last["operation"] == "OPTIMIZE"
+
+
+def test_compact_onto_deltalake_table_with_header_files_takes_the_table_types(lakectl, tmp_path):
+    """No schema file: header CSV columns the table has take the table's types."""
+    rng = random.Random(5)
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    rows = [base_row(rng, k) for k in range(20)]
+    write_deltalake(str(path), as_arrow(rows))
+    table = {(r["id"],): r for r in rows}
+    changes = [Change("U", base_row(rng, k)) for k in (1, 2, 30)] + [Change("D", dict({c: None for c in BASE_COLUMNS}, id=3))]
+    write(dms / "20240612-100000000.csv", ["Op," + ",".join(BASE_COLUMNS) + "\n"] + [base_line(c.op, c.row) for c in changes])
+    compact(lakectl, lake, dms, "--key", "id")
+    apply_batch(table, [changes], ["id"])
+    assert base_rows(path) == oracle_base(table)
+
+
+def _log_commit(path, version, actions):
+    log = path / "_delta_log"
+    log.mkdir(parents=True, exist_ok=True)
+    (log / f"{version:020d}.json").write_text("".join(json.dumps(a) + "\n" for a in actions))
+
+
+def _upgrade(path, protocol=None, configuration=None, schema_field_metadata=None):
+    """Appends a commit with a new protocol and/or metadata (what another engine's ALTER TABLE writes)."""
+    dt = DeltaTable(str(path))
+    version = dt.version() + 1
+    log = path / "_delta_log"
+    meta = None
+    for v in range(version):
+        for line in (log / f"{v:020d}.json").read_text().splitlines():
+            a = json.loads(line)
+            if "metaData" in a:
+                meta = a["metaData"]
+    actions = [{"commitInfo": {"timestamp": 1718000000000, "operation": "SET TBLPROPERTIES"}}]
+    if protocol:
+        actions.append({"protocol": protocol})
+    if configuration or schema_field_metadata:
+        meta = dict(meta)
+        meta["configuration"] = dict(meta.get("configuration") or {}, **(configuration or {}))
+        if schema_field_metadata:
+            schema = json.loads(meta["schemaString"])
+            for f in schema["fields"]:
+                f["metadata"] = dict(f.get("metadata") or {}, **schema_field_metadata.get(f["name"], {}))
+            meta["schemaString"] = json.dumps(schema)
+        actions.append({"metaData": meta})
+    _log_commit(path, version, actions)
+    return version
+
+
+REFUSED = {
+    "column_mapping": dict(protocol={"minReaderVersion": 2, "minWriterVersion": 5},
+                           configuration={"delta.columnMapping.mode": "name", "delta.columnMapping.maxColumnId": "7"}),
+    "unknown_writer_feature": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 7,
+                                             "writerFeatures": ["appendOnly", "someFutureFeature"]}),
+    "unknown_reader_feature": dict(protocol={"minReaderVersion": 3, "minWriterVersion": 7,
+                                             "readerFeatures": ["v2Checkpoint"], "writerFeatures": ["v2Checkpoint"]}),
+    "check_constraint": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 3},
+                             configuration={"delta.constraints.positive": "amount > 0"}),
+    "change_data_feed": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 4},
+                             configuration={"delta.enableChangeDataFeed": "true"}),
+    "generated_column": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 4},
+                             schema_field_metadata={"name": {"delta.generationExpression": "upper(region)"}}),
+    "invariants_writer_2": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 2},
+                                schema_field_metadata={"amount": {"delta.invariants": "{\"expression\": {\"expression\": \"amount > 0\"}}"}}),
+    "identity_column": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 6},
+                            schema_field_metadata={"id": {"delta.identity.start": 1, "delta.identity.step": 1,
+                                                          "delta.identity.allowExplicitInsert": True}}),
+    "append_only": dict(configuration={"delta.appendOnly": "true"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_tables_lakectl_cannot_write_are_refused_and_nothing_is_committed(lakectl, tmp_path, case):
+    rng = random.Random(3)
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    write_deltalake(str(path), as_arrow([base_row(rng, k) for k in range(10)]))
+    write_deltalake(str(path), as_arrow([base_row(rng, k) for k in range(10, 20)]), mode="append")  # optimize has work
+    version = _upgrade(path, **REFUSED[case])
+    write(dms / "20240612-100000000.csv", [base_line("U", base_row(rng, 1)), base_line("D", dict(base_row(rng, 2)))])
+    files = sorted(p.name for p in (path / "_delta_log").iterdir())
+    for args in (["--from", dms, "--schema", tmp_path / "schema.json"], ["--optimize"]):
+        (tmp_path / "schema.json").write_text(json.dumps(BASE_DMS_SCHEMA))
+        out = lakectl("compact", lake, "--table", "s.t", "--key", "id", *args)
+        if case == "append_only" and args == ["--optimize"]:
+            continue  # OPTIMIZE changes no data: allowed on append-only tables
+        assert out.returncode != 0, (args, out.stdout)
+        assert "lakectl" in out.stderr and ("not" in out.stderr or "cannot" in out.stderr), out.stderr
+        assert out.stderr.startswith("lakectl: ") and "Fatal error" not in out.stderr, out.stderr
+        assert sorted(p.name for p in (path / "_delta_log").iterdir()) == files
+        assert DeltaTable(str(path)).version() == version if case != "column_mapping" else True
