@@ -649,3 +649,131 @@ def test_tables_lakectl_cannot_write_are_refused_and_nothing_is_committed(lakect
         assert out.stderr.startswith("lakectl: ") and "Fatal error" not in out.stderr, out.stderr
         assert sorted(p.name for p in (path / "_delta_log").iterdir()) == files
         assert DeltaTable(str(path)).version() == version if case != "column_mapping" else True
+
+
+# ---------------------------------------------------------------------------------------------------
+# 3. Key types: strings (unicode, long shared prefixes beyond statistics truncation), composite keys,
+# decimals, dates; nulls in non-key columns of every type.
+
+ALL_TYPES = [("b", pa.bool_(), "boolean"), ("i8", pa.int8(), "byte"), ("i16", pa.int16(), "short"),
+             ("i32", pa.int32(), "integer"), ("i64", pa.int64(), "long"), ("f32", pa.float32(), "float"),
+             ("f64", pa.float64(), "double"), ("dec", pa.decimal128(18, 4), "decimal(18,4)"), ("s", pa.string(), "string"),
+             ("bin", pa.binary(), "binary"), ("d", pa.date32(), "date"), ("ts", pa.timestamp("us", tz="UTC"), "timestamp")]
+
+
+def all_types_value(rng, name):
+    if rng.random() < 0.3:
+        return None
+    return {
+        "b": rng.random() < 0.5, "i8": rng.randint(-128, 127), "i16": rng.randint(-32768, 32767),
+        "i32": rng.randint(-2**31, 2**31 - 1), "i64": rng.randint(-2**63, 2**63 - 1), "f32": rng.choice([0.5, -1.25, 3.0]),
+        "f64": rng.choice([0.1, -2.5e300, 3.141592653589793]), "dec": D(rng.randint(-10**17, 10**17)) / 10**4,
+        "s": rng.choice(NAMES), "bin": bytes(rng.randint(0, 255) for _ in range(rng.randint(0, 4))),
+        "d": datetime.date(1900, 1, 1) + datetime.timedelta(days=rng.randint(0, 60000)),
+        "ts": datetime.datetime(1970, 1, 1, tzinfo=UTC) + datetime.timedelta(microseconds=rng.randint(0, 4 * 10**15)),
+    }[name]
+
+
+def text_of(v):
+    if isinstance(v, bytes):
+        return csv_field(v.hex())  # hex; empty binary is "" (an empty unquoted field is NULL)
+    if isinstance(v, datetime.datetime):
+        return csv_field(v.replace(tzinfo=None))
+    return csv_field(v)
+
+
+KEY_CASES = {
+    # name: (key fields [(name, arrow type, schema type)], key generator)
+    "string_unicode_long_prefix": ([("k", pa.string(), "varchar(200)")],
+                                   lambda rng, i: ("customer/ü-日本-" + "0" * 30 + f"{i:05d}" + rng.choice(["", "é", "🎉", ",x"]),)),
+    "composite_int_string": ([("tenant", pa.int32(), "int"), ("code", pa.string(), "string")],
+                             lambda rng, i: (i % 7 - 3, f"c-{i // 7}" + rng.choice(["", "ß", " "]))),
+    "decimal_38_10": ([("k", pa.decimal128(38, 10), "decimal(38,10)")],
+                      lambda rng, i: (D(123456789012345678) + D(i) / 10**10 + D(rng.choice([0, 10**9])),)),
+    "date_and_string": ([("day", pa.date32(), "date"), ("k", pa.string(), "string")],
+                        lambda rng, i: (datetime.date(2024, 1, 1) + datetime.timedelta(days=i % 40), f"x{i % 3}")),
+}
+
+
+@pytest.mark.parametrize("created_by", ["deltalake", "lakectl"])
+@pytest.mark.parametrize("case", sorted(KEY_CASES))
+def test_key_types_and_nulls_of_every_type(lakectl, tmp_path, case, created_by):
+    key_fields, keygen = KEY_CASES[case]
+    rng = random.Random(hash(case) % 1000 + (created_by == "lakectl"))
+    key = [n for n, _, _ in key_fields]
+    schema = pa.schema([(n, t) for n, t, _ in key_fields] + [(n, t) for n, t, _ in ALL_TYPES])
+    columns = schema.names
+    dms_schema = {"columns": [{"name": "Op", "type": "string"}]
+                  + [{"name": n, "type": t, "nullable": True} for n, _, t in key_fields + ALL_TYPES],
+                  "key": key, "op": "Op"}
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    keys = sorted({keygen(rng, i) for i in range(300)}, key=repr)
+
+    def row(k):
+        r = dict(zip(key, k))
+        r.update({n: all_types_value(rng, n) for n, _, _ in ALL_TYPES})
+        return r
+
+    def line(op, r):
+        return ",".join([op] + [text_of(r[c]) for c in columns]) + "\n"
+
+    table = {}
+    if created_by == "deltalake":
+        # Many small files, each a key range, so statistics decide which files are read.
+        rows = [row(k) for k in keys[:200]]
+        for i in range(0, 200, 25):
+            write_deltalake(str(path), pa.Table.from_pylist(rows[i:i + 25], schema=schema), mode="append")
+        table.update({tuple(r[c] for c in key): r for r in rows})
+    else:
+        load = [Change(None, row(k)) for k in keys[:200]]
+        write(dms / "LOAD00000001.csv", [line("I", c.row) for c in load])
+        compact(lakectl, lake, dms, "--target-file-size", "2000", schema=dms_schema, tmp_path=tmp_path)
+        apply_batch(table, [load], key)
+        # Several files per partition of keys for statistics to prune.
+    for batch in range(2):
+        changes = []
+        for _ in range(60):
+            k = rng.choice(keys)
+            if rng.random() < 0.25:
+                r = {c: None for c in columns}
+                r.update(zip(key, k))
+                changes.append(Change("D", r))
+            else:
+                changes.append(Change(rng.choice("IU"), row(k)))
+        write(dms / f"20240612-1{batch}0000000.csv", [line(c.op, c.row) for c in changes])
+        compact(lakectl, lake, dms, "--target-file-size", "2000", schema=dms_schema, tmp_path=tmp_path)
+        apply_batch(table, [changes], key)
+        got = table_rows(path, columns)
+        want = oracle_rows(table, columns)
+        assert len(got) == len(want)
+        assert got == want, f"batch {batch}"
+
+
+def test_dms_parquet_types_differing_from_the_table_convert_by_value(lakectl, tmp_path):
+    """DMS Parquet types: money as decimal(38,4), timestamps in ms, smallint as INT32(16): written into a
+    deltalake table whose types differ (decimal(10,2), µs, short); values convert, never reinterpret."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    dms.mkdir()
+    ts = datetime.datetime(2024, 1, 1, 1, 2, 3, 456789, tzinfo=UTC)
+    write_deltalake(str(path), pa.table({
+        "id": pa.array([1, 2], pa.int64()), "amt": pa.array([D("1.25"), D("2.50")], pa.decimal128(10, 2)),
+        "ts": pa.array([ts, ts], pa.timestamp("us", tz="UTC")), "small": pa.array([1, 2], pa.int16()),
+        "day": pa.array([datetime.date(2024, 1, 1)] * 2, pa.date32())}))
+    new_ts = datetime.datetime(2024, 6, 1, 1, 2, 3, 456000, tzinfo=UTC)
+    pq.write_table(pa.table({
+        "Op": ["U", "I"], "id": pa.array([1, 3], pa.int32()),
+        "amt": pa.array([D("12.3400"), D("7.1000")], pa.decimal128(38, 4)),
+        "ts": pa.array([new_ts, new_ts], pa.timestamp("ms", tz="UTC")), "small": pa.array([5, 6], pa.int32()),
+        "day": pa.array([datetime.date(2024, 6, 1), None], pa.date32())}), dms / "20240612-100000000.parquet")
+    compact(lakectl, lake, dms, "--key", "id")
+    got = table_rows(path, ["id", "amt", "ts", "small", "day"])
+    assert got == sorted([(1, D("12.34"), new_ts, 5, datetime.date(2024, 6, 1)), (2, D("2.50"), ts, 2, datetime.date(2024, 1, 1)),
+                          (3, D("7.10"), new_ts, 6, None)], key=repr)
+    # A value that does not fit the table's scale is refused, not rounded or reinterpreted.
+    pq.write_table(pa.table({"Op": ["U"], "id": pa.array([1], pa.int32()), "amt": pa.array([D("1.2345")], pa.decimal128(38, 4))}),
+                   dms / "20240612-110000000.parquet")
+    out = compact(lakectl, lake, dms, "--key", "id", check=False)
+    assert out.returncode != 0 and "20240612-110000000.parquet" in out.stderr and "1.2345" in out.stderr, out.stderr
+    assert DeltaTable(str(path)).version() == 1

@@ -355,9 +355,21 @@ public struct DMSSource: ChangeSource {
                                   sequence: sequence, commitTime: commitTime, beforeKeys: beforeKeys)
     }
 
+    /// Whether values stored alike also mean the same: decimals of one scale (into an equal or wider
+    /// precision), dates only as dates, and not text into binary (binary is hex in text).
+    static func sameMeaning(_ from: DataType, _ to: DataType) -> Bool {
+        switch (from, to) {
+        case let (.decimal(p1, s1), .decimal(p2, s2)): return s1 == s2 && p1 <= p2
+        case (.date, .date): return true
+        case (.date, _), (_, .date): return false
+        case (.string, .binary): return false
+        default: return true
+        }
+    }
+
     /// A Parquet column in the table's type: as is when the storage matches, else through its text.
     func convert(_ column: Column, from: DataType, to: DataType, context: String) throws -> Column {
-        if from == to || (from.storageKind == to.storageKind && !(from == .string && to == .binary)) {
+        if from == to || (from.storageKind == to.storageKind && Self.sameMeaning(from, to)) {
             return column
         }
         var builder = ColumnBuilder(type: to, capacity: column.count)
