@@ -777,3 +777,32 @@ def test_dms_parquet_types_differing_from_the_table_convert_by_value(lakectl, tm
     out = compact(lakectl, lake, dms, "--key", "id", check=False)
     assert out.returncode != 0 and "20240612-110000000.parquet" in out.stderr and "1.2345" in out.stderr, out.stderr
     assert DeltaTable(str(path)).version() == 1
+
+
+def test_full_load_without_op_whose_first_column_is_a_one_letter_code(lakectl, tmp_path):
+    """A LOAD file without Op whose first column holds U / D / I as data (a status or gender code)."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    schema = {"columns": [{"name": "Op", "type": "string"}, {"name": "code", "type": "varchar(1)"},
+                          {"name": "id", "type": "int"}, {"name": "name", "type": "string"}], "key": ["id"], "op": "Op"}
+    write(dms / "LOAD00000001.csv", ["U,1,a\n", "M,2,b\n", "D,3,c\n"])
+    write(dms / "20240612-100000000.csv", ["U,I,2,b2\n", "D,,1,\n"])
+    compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    assert table_rows(lake / "tables/s/t", ["id", "code", "name"]) == [(2, "I", "b2"), (3, "D", "c")]
+
+
+def test_not_null_column_of_a_deltalake_table(lakectl, tmp_path):
+    """A NOT NULL column (deltalake table): deletes need only the key; an upsert leaving it NULL is
+    refused naming the column, key and file, and nothing is committed."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("name", pa.string(), nullable=False),
+                        pa.field("x", pa.int32())])
+    write_deltalake(str(path), pa.Table.from_pylist([{"id": 1, "name": "a", "x": 1}, {"id": 2, "name": "b", "x": 2}], schema=schema))
+    write(dms / "20240612-100000000.csv", ["Op,id,name,x\n", "U,1,a1,\n", "I,3,c,3\n", "D,2,,\n"])
+    compact(lakectl, lake, dms, "--key", "id")
+    assert table_rows(path, ["id", "name", "x"]) == [(1, "a1", None), (3, "c", 3)]
+    write(dms / "20240612-110000000.csv", ["Op,id,name,x\n", "U,3,,4\n"])
+    out = compact(lakectl, lake, dms, "--key", "id", check=False)
+    assert out.returncode != 0
+    assert "'name'" in out.stderr and "NOT NULL" in out.stderr and "20240612-110000000.csv" in out.stderr, out.stderr
+    assert DeltaTable(str(path)).version() == 1

@@ -108,6 +108,7 @@ public struct Compactor: Sendable {
         summary.changeRows = changes.count
         let resolution = try ChangeResolver.resolve(changes, keyColumns: layout.key)
         summary.keys = resolution.keyCount
+        try Self.checkNotNull(resolution, layout: layout, table: name)
         if let key = options.explainKey {
             summary.explain = Explain.lines(resolution, keyText: key, dataSchema: layout.dataSchema)
         }
@@ -188,6 +189,28 @@ public struct Compactor: Sendable {
         summary.version = result.version
         summary.more = pending.more
         return summary
+    }
+
+    /// A column the table declares NOT NULL (tables created by other engines) must be set by every
+    /// surviving after-image: refuse the round naming the column, key and change file rather than
+    /// fail while writing.
+    static func checkNotNull(_ resolution: Resolution, layout: Layout, table: String) throws {
+        let rows = resolution.changes.rows
+        for field in layout.tableSchema.fields where !field.nullable {
+            guard let c = layout.dataSchema.index(of: field.name) else { continue }
+            let column = rows.columns[c]
+            guard column.validity != nil else { continue }
+            for group in resolution.outcome.indices where resolution.outcome[group] >= 0 {
+                let row = Int(resolution.outcome[group])
+                guard column.isNull(row) else { continue }
+                let changes = resolution.changes
+                let key = layout.key.compactMap { k in
+                    layout.dataSchema.index(of: k).map { rows.columns[$0].displayText(at: row, type: layout.dataSchema.fields[$0].type) }
+                }.joined(separator: ",")
+                let file = changes.sourceNames.indices.contains(Int(changes.file[row])) ? changes.sourceNames[Int(changes.file[row])] : "?"
+                throw MergeError("\(table): column '\(field.name)' is NOT NULL in the table, but the change of key \(key) (\(file), data row \(changes.rowInFile[row] + 1)) leaves it NULL; nothing was committed")
+            }
+        }
     }
 
     /// Table schema, key and partitioning for this round.

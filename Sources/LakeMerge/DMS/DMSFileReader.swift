@@ -192,6 +192,14 @@ struct DMSFileReader {
             let kept = fs.columns.filter { !drop.contains($0.name) }
             if kept.count == fieldCount { return kept.map(role) }
         }
+        // A first field of I, U or D may be data (a one-letter code in a full load without Op): when
+        // no layout with an op column fits the count, one without it does.
+        if firstFieldIsOp, !op.isEmpty {
+            for drop in drops where drop.isSuperset(of: op) {
+                let kept = fs.columns.filter { !drop.contains($0.name) }
+                if kept.count == fieldCount { return kept.map(role) }
+            }
+        }
         if fieldCount < full.count {
             let missing = fs.columns[fieldCount...]
             if missing.allSatisfy({ $0.nullable && !fs.key.contains($0.name) }) { return Array(full.prefix(fieldCount)) }
