@@ -12,7 +12,10 @@ import LakeColumnar
 ///   `I`, `U` or `D`), in this order of preference, the op column, the
 ///   sequence column, the before-image columns, the op and sequence, the op and before-image columns,
 ///   the sequence and before-image columns, all three, then the timestamp column too; failing that,
-///   the last columns of the table are taken as absent (null) when they are nullable.
+///   the last columns of the table are taken as absent (null) when they are nullable; failing that
+///   too, the op column is dropped even though the first field is `I`, `U` or `D` (a one-letter code
+///   in a full load without `Op`). When several of these explain the count, the first under which
+///   the first record's values parse wins.
 /// - A row without an op (full load without `Op`) is an insert.
 struct DMSFileReader {
     enum Role: Hashable {
@@ -76,7 +79,8 @@ struct DMSFileReader {
             }
             if roles == nil || roles?.count != fieldCount {
                 let opLike = fieldCount > 0 && records.withField(0, { $0.count == 1 && ChangeOp(byte: $0[0]) != nil })
-                roles = try layout(fieldCount: fieldCount, firstFieldIsOp: opLike, source: source, line: records.line)
+                let candidates = try layoutCandidates(fieldCount: fieldCount, firstFieldIsOp: opLike, source: source, line: records.line)
+                roles = candidates.first { fits($0, records) } ?? candidates[0]
                 for case .data(let c) in roles ?? [] { dataSeen[c] = true }
             }
             guard let roles else { break }
@@ -165,8 +169,18 @@ struct DMSFileReader {
         }
     }
 
-    /// Roles of a headerless file's fields from the schema file, tolerating the known omissions.
+    /// Roles of a headerless file's fields from the schema file, tolerating the known omissions: the
+    /// first of ``layoutCandidates(fieldCount:firstFieldIsOp:source:line:)``.
     func layout(fieldCount: Int, firstFieldIsOp: Bool, source: String, line: Int) throws -> [Role] {
+        let candidates = try layoutCandidates(fieldCount: fieldCount, firstFieldIsOp: firstFieldIsOp, source: source, line: line)
+        return candidates[0]
+    }
+
+    /// The layouts that explain `fieldCount` fields, most likely first (never empty; throws when none):
+    /// the full schema; dropping optional columns (the op column only when the first field is not `I`,
+    /// `U` or `D`); missing trailing nullable columns; then — a first field of I, U or D may be data,
+    /// a one-letter code in a full load without Op — dropping the op column after all.
+    func layoutCandidates(fieldCount: Int, firstFieldIsOp: Bool, source: String, line: Int) throws -> [[Role]] {
         guard let fs = fileSchema else {
             throw MergeError("\(source): line \(line): the file has no header; pass --schema FILE describing its columns")
         }
@@ -179,7 +193,7 @@ struct DMSFileReader {
             return .ignore
         }
         let full = fs.columns.map(role)
-        if full.count == fieldCount { return full }
+        if full.count == fieldCount { return [full] }
         let op: Set<String> = Set([fs.op].compactMap { $0 })
         let seq: Set<String> = Set([fs.sequence].compactMap { $0 })
         let before = Set(fs.before)
@@ -187,24 +201,56 @@ struct DMSFileReader {
         let drops: [Set<String>] = [op, seq, before, op.union(seq), op.union(before), seq.union(before),
                                     op.union(seq).union(before), time, op.union(time), op.union(seq).union(time),
                                     op.union(seq).union(before).union(time)]
+        var out: [[Role]] = []
         // Whether the op column is present shows in the data: a first field of I, U or D.
         for drop in drops where !drop.isEmpty && (op.isEmpty || drop.isSuperset(of: op) != firstFieldIsOp) {
             let kept = fs.columns.filter { !drop.contains($0.name) }
-            if kept.count == fieldCount { return kept.map(role) }
-        }
-        // A first field of I, U or D may be data (a one-letter code in a full load without Op): when
-        // no layout with an op column fits the count, one without it does.
-        if firstFieldIsOp, !op.isEmpty {
-            for drop in drops where drop.isSuperset(of: op) {
-                let kept = fs.columns.filter { !drop.contains($0.name) }
-                if kept.count == fieldCount { return kept.map(role) }
+            if kept.count == fieldCount {
+                out.append(kept.map(role))
+                break
             }
         }
         if fieldCount < full.count {
             let missing = fs.columns[fieldCount...]
-            if missing.allSatisfy({ $0.nullable && !fs.key.contains($0.name) }) { return Array(full.prefix(fieldCount)) }
+            if missing.allSatisfy({ $0.nullable && !fs.key.contains($0.name) }) { out.append(Array(full.prefix(fieldCount))) }
         }
-        throw MergeError("\(source): line \(line): \(fieldCount) fields, but the schema file lists \(full.count) columns and no known omission (op, sequence, before-image, timestamp, trailing nullable columns) explains the difference")
+        if firstFieldIsOp, !op.isEmpty {
+            for drop in drops where drop.isSuperset(of: op) {
+                let kept = fs.columns.filter { !drop.contains($0.name) }
+                if kept.count == fieldCount {
+                    out.append(kept.map(role))
+                    break
+                }
+            }
+        }
+        guard !out.isEmpty else {
+            throw MergeError("\(source): line \(line): \(fieldCount) fields, but the schema file lists \(full.count) columns and no known omission (op, sequence, before-image, timestamp, trailing nullable columns) explains the difference")
+        }
+        return out
+    }
+
+    /// Whether every field of the current record parses in its role under `roles` (to choose between
+    /// layouts that explain the same field count).
+    func fits(_ roles: [Role], _ records: DMSCSVRecords) -> Bool {
+        guard roles.count == records.fields.count else { return false }
+        for (i, role) in roles.enumerated() where !records.fields[i].isNull {
+            let ok: Bool
+            switch role {
+            case .ignore: ok = true
+            case .op: ok = records.withField(i) { $0.count == 1 && ChangeOp(byte: $0[0]) != nil }
+            case .sequence: ok = records.withField(i, Self.parseSequence) != nil
+            case .time: ok = records.withField(i, Self.commitTime) != nil
+            case .data(let c):
+                var builder = ColumnBuilder(type: tableSchema.fields[c].type)
+                ok = records.withField(i) { builder.appendText($0, options: .dms) }
+            case .before(let k):
+                let type = tableSchema.index(of: keyColumns.indices.contains(k) ? keyColumns[k] : "").map { tableSchema.fields[$0].type } ?? .string
+                var builder = ColumnBuilder(type: type)
+                ok = records.withField(i) { builder.appendText($0, options: .dms) }
+            }
+            if !ok { return false }
+        }
+        return true
     }
 
     /// A commit timestamp's text (`yyyy-MM-dd HH:mm:ss.SSSSSS`, or any form
