@@ -108,10 +108,10 @@ public struct Compactor: Sendable {
         summary.changeRows = changes.count
         let resolution = try ChangeResolver.resolve(changes, keyColumns: layout.key)
         summary.keys = resolution.keyCount
-        try Self.checkNotNull(resolution, layout: layout, table: name)
         if let key = options.explainKey {
             summary.explain = Explain.lines(resolution, keyText: key, dataSchema: layout.dataSchema)
         }
+        try Self.checkNotNull(resolution, layout: layout, table: name)
 
         let snapshot: Snapshot
         if let existing {
