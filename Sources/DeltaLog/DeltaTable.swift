@@ -317,10 +317,22 @@ public struct DeltaTable: Sendable {
         let base: Snapshot
         if let snapshot { base = snapshot } else { base = try await self.snapshot() }
         try base.protocol.checkWritable(configuration: base.configuration)
-        // `invariants` (listed by writer-7 tables upgraded from writer 2) is honoured only when no
-        // column declares one: lakectl does not evaluate them.
-        if base.protocol.writerFeatures?.contains("invariants") == true, base.metadata.schemaString.contains("delta.invariants") {
-            throw DeltaLogError("the table has column invariants (delta.invariants), which lakectl cannot enforce; it will not write to it")
+        // Column invariants (writer 2 to 6, or writer 7 with the `invariants` feature) and generated
+        // columns (writer 4 to 6; at 7 the `generatedColumns` feature is refused above) are honoured
+        // only when no column declares one: lakectl neither evaluates invariants nor computes
+        // generation expressions, so writing would break the table's contract.
+        let writer = base.protocol.minWriterVersion
+        let schemaText = base.metadata.schemaString
+        func column(with key: String) -> String {
+            let name = (try? base.metadata.schema().fields.first { $0.metadata[key] != nil }?.name) ?? nil
+            return name.map { " (column '\($0)')" } ?? ""
+        }
+        if (2...6).contains(writer) || base.protocol.writerFeatures?.contains("invariants") == true,
+           schemaText.contains("delta.invariants") {
+            throw DeltaLogError("the table has column invariants (delta.invariants)\(column(with: "delta.invariants")), which lakectl cannot enforce; it will not write to it")
+        }
+        if (4...6).contains(writer), schemaText.contains("delta.generationExpression") {
+            throw DeltaLogError("the table has generated columns (delta.generationExpression)\(column(with: "delta.generationExpression")), which lakectl does not compute; it will not write to it")
         }
         return Transaction(table: self, readSnapshot: base, operation: operation)
     }

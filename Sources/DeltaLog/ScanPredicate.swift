@@ -85,6 +85,29 @@ struct FilePruner {
         return nulls > 0
     }
 
+    /// Whether a decimal statistic may have passed through a double: a JSON number in exponent form
+    /// or with at most 17 significant digits (a double's shortest text never has more).
+    static func isApproximate(_ json: JSONValue) -> Bool {
+        guard case .number(let text) = json else { return false }
+        if text.contains(where: { $0 == "e" || $0 == "E" }) { return true }
+        var digits = Substring(text.filter(\.isNumber))
+        while digits.first == "0" { digits.removeFirst() }
+        while digits.last == "0" { digits.removeLast() }
+        return digits.count <= 17
+    }
+
+    /// A decimal statistic read as a double and moved outward (`up` for a maximum) by more than a
+    /// double's rounding error; nil (no bound) when it does not fit a decimal.
+    static func widened(_ json: JSONValue, scale: Int, up: Bool) -> ScalarValue? {
+        guard case .number(let text) = json, let d = Double(text), d.isFinite, scale >= 0, scale <= 38 else { return nil }
+        let margin = abs(d) * 1e-15
+        var scaled = (up ? d + margin : d - margin)
+        for _ in 0..<scale { scaled *= 10 }
+        scaled = up ? scaled.rounded(.up) + 1 : scaled.rounded(.down) - 1
+        guard scaled.isFinite, abs(scaled) < 1e38 else { return nil }
+        return .decimal(Int128(scaled), scale: scale)
+    }
+
     func valueMayFit(_ column: String, lower: ScalarValue?, lowerInclusive: Bool, upper: ScalarValue?, upperInclusive: Bool,
                      partitionValues: PartitionValues, stats: FileStats?) -> Bool {
         guard let type = type(of: column) else { return true }
@@ -102,8 +125,14 @@ struct FilePruner {
         guard let stats else { return true }
         if stats.numRecords == 0 { return false }
         if let nulls = stats.nullCount[column], stats.numRecords > 0, nulls == stats.numRecords { return false }
-        let minV = stats.minValues[column].flatMap { DeltaValueFormat.parseStat($0, type: type) }
+        var minV = stats.minValues[column].flatMap { DeltaValueFormat.parseStat($0, type: type) }
         var maxV = stats.maxValues[column].flatMap { DeltaValueFormat.parseStat($0, type: type) }
+        // Decimal statistics some writers (delta-rs) write through a double: past 15 digits the
+        // number is only near the true bound, on either side. Widen such bounds by the error.
+        if case .decimal(let precision, let scale) = type, precision > 15 {
+            if let json = stats.minValues[column], Self.isApproximate(json) { minV = Self.widened(json, scale: scale, up: false) }
+            if let json = stats.maxValues[column], Self.isApproximate(json) { maxV = Self.widened(json, scale: scale, up: true) }
+        }
         // Timestamp statistics are truncated to milliseconds: widen the maximum.
         if case .timestamp(let t)? = maxV { maxV = .timestamp(t + 999) }
         // String minima may be prefixes (still lower bounds); maxima are full values when present.

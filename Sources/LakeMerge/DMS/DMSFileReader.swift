@@ -53,6 +53,8 @@ struct DMSFileReader {
         var sequence: [Int128] = []
         var commitTime: [Int64] = []
         var roles: [Role]?
+        // The header's field count: every record of a file with a header has as many fields.
+        var headerCount: Int?
         var first = true
         var dataSeen = [Bool](repeating: false, count: tableSchema.fields.count)
         // Reused per row: which columns the row's fields filled.
@@ -64,10 +66,14 @@ struct DMSFileReader {
                 first = false
                 if let header = headerRoles(records, source: source) {
                     roles = try header()
+                    headerCount = records.fields.count
                     continue
                 }
             }
             let fieldCount = records.fields.count
+            if let headerCount, fieldCount != headerCount {
+                throw MergeError("\(source): line \(records.line): \(fieldCount) fields, but the header has \(headerCount) columns (a malformed row: an unquoted comma or line break in a value?)")
+            }
             if roles == nil || roles?.count != fieldCount {
                 let opLike = fieldCount > 0 && records.withField(0, { $0.count == 1 && ChangeOp(byte: $0[0]) != nil })
                 roles = try layout(fieldCount: fieldCount, firstFieldIsOp: opLike, source: source, line: records.line)

@@ -112,16 +112,20 @@ public struct DMSSource: ChangeSource {
 
         var fields = fileSchema?.dataFields ?? []
         if fileSchema == nil, snapshot == nil {
-            guard first.name.format == .csv else {
-                throw MergeError("\(name): cannot derive the table's column types from Parquet change files without --schema FILE yet")
+            if first.name.format == .parquet {
+                // A Parquet file types its columns: the first file's (meta columns aside) make the table.
+                fields = try await parquetFields(of: first.name.ref)
+                guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no data columns; pass --schema FILE") }
+            } else {
+                let header = try await headerNames(of: first.name.ref)
+                fields = header.filter { !Self.headerMetaColumns.contains($0.lowercased()) }.map { Field($0, .string) }
+                guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no header; pass --schema FILE") }
             }
-            let header = try await headerNames(of: first.name.ref)
-            fields = header.filter { !Self.headerMetaColumns.contains($0.lowercased()) }.map { Field($0, .string) }
-            guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no header; pass --schema FILE") }
         }
         if fileSchema == nil {
-            // Without a schema file the headers name the columns (as strings): a header column the
-            // table (or the first file) lacks — a mapping rule added later — is a new column.
+            // Without a schema file the headers name the columns (CSV: as strings; Parquet: in the
+            // file's types): a column the table (or the first file) lacks — a mapping rule added
+            // later — is a new column.
             fields += try await newHeaderColumns(pending.map(\.name.ref),
                                                  known: (try snapshot?.schema.columnarSchema().fields ?? []) + fields)
         }
@@ -150,17 +154,37 @@ public struct DMSSource: ChangeSource {
     /// Header columns that are neither the op/sequence columns nor in `known` (case-insensitively).
     static let headerMetaColumns: Set<String> = ["op", "_seq", "ar_h_change_seq", "$ar_h_change_seq"]
 
-    /// The header columns of the CSV `files` missing from `known` (case-insensitive), as strings, in
-    /// order of first appearance. Reads each file (headers are only used without a schema file).
+    /// The header columns of the CSV `files` (as strings) and the columns of the Parquet `files` (in
+    /// their types) missing from `known` (case-insensitive), in order of first appearance. Reads each
+    /// CSV file and each Parquet footer (headers are only used without a schema file).
     func newHeaderColumns(_ files: [ChangeFileRef], known: [Field]) async throws -> [Field] {
         var seen = Set(known.map { $0.name.lowercased() })
         var out: [Field] = []
-        for file in files where file.format == .csv {
-            for column in try await headerNames(of: file) where !Self.headerMetaColumns.contains(column.lowercased()) {
-                if seen.insert(column.lowercased()).inserted { out.append(Field(column, .string)) }
+        for file in files {
+            let fields: [Field]
+            switch file.format {
+            case .csv:
+                fields = try await headerNames(of: file).filter { !Self.headerMetaColumns.contains($0.lowercased()) }
+                    .map { Field($0, .string) }
+            case .parquet:
+                fields = try await parquetFields(of: file)
             }
+            for field in fields where seen.insert(field.name.lowercased()).inserted { out.append(field) }
         }
         return out
+    }
+
+    /// The data columns of a DMS Parquet file (every column but the op and sequence columns), nullable,
+    /// from its footer.
+    func parquetFields(of file: ChangeFileRef) async throws -> [Field] {
+        let reader: ParquetReader
+        if file.gzip {
+            reader = try await ParquetReader.open(InMemorySource(name: file.key, bytes: try await fileText(file)))
+        } else {
+            reader = try await ParquetReader.open(ObjectStoreSource(store: store, key: file.key))
+        }
+        return try reader.schema().fields.filter { !Self.headerMetaColumns.contains($0.name.lowercased()) }
+            .map { Field($0.name, $0.type, nullable: true) }
     }
 
     /// The header of the first CSV file that has one, for deriving a table schema without a schema file.
@@ -283,7 +307,7 @@ public struct DMSSource: ChangeSource {
             guard let op = ChangeOp(letter: t) else { throw MergeError("\(file.key): row \(row + 1): unknown op '\(t)'") }
             ops.append(op)
         }
-        let seqTexts = texts(find(fileSchema?.sequence ?? "AR_H_CHANGE_SEQ") ?? find("_seq"))
+        let seqTexts = texts(fileSchema?.sequence.map { find($0) } ?? find("AR_H_CHANGE_SEQ") ?? find("$AR_H_CHANGE_SEQ") ?? find("_seq"))
         let sequence: [Int128] = try seqTexts.enumerated().map { row, t in
             guard let t, !t.isEmpty else { return ChangeSet.noSequence }
             guard let v = Array(t.utf8).withUnsafeBufferPointer(DMSFileReader.parseSequence) else {
@@ -311,6 +335,14 @@ public struct DMSSource: ChangeSource {
             guard let i = find(field.name) else { columns.append(.nulls(field.type, count: n)); continue }
             columns.append(try convert(batch.columns[i], from: batch.schema.fields[i].type, to: field.type, context: "\(file.key) column \(field.name)"))
         }
+        // As in CSV files: every change needs its key (a NULL key would match no row, or all of them).
+        for key in keyColumns {
+            guard let c = tableSchema.index(of: key) else { throw MergeError.missingKeyColumn(key, context: file.key) }
+            guard n == 0 || find(key) != nil else { throw MergeError("\(file.key): has no column for key '\(key)'") }
+            if let row = (0..<n).first(where: { columns[c].isNull($0) }) {
+                throw MergeError("\(file.key): row \(row + 1): key column '\(key)' is NULL; every change needs its key")
+            }
+        }
         var beforeKeys: [Column]?
         if let fs = fileSchema, !fs.before.isEmpty {
             beforeKeys = try fs.before.enumerated().map { k, name in
@@ -323,9 +355,21 @@ public struct DMSSource: ChangeSource {
                                   sequence: sequence, commitTime: commitTime, beforeKeys: beforeKeys)
     }
 
+    /// Whether values stored alike also mean the same: decimals of one scale (into an equal or wider
+    /// precision), dates only as dates, and not text into binary (binary is hex in text).
+    static func sameMeaning(_ from: DataType, _ to: DataType) -> Bool {
+        switch (from, to) {
+        case let (.decimal(p1, s1), .decimal(p2, s2)): return s1 == s2 && p1 <= p2
+        case (.date, .date): return true
+        case (.date, _), (_, .date): return false
+        case (.string, .binary): return false
+        default: return true
+        }
+    }
+
     /// A Parquet column in the table's type: as is when the storage matches, else through its text.
     func convert(_ column: Column, from: DataType, to: DataType, context: String) throws -> Column {
-        if from == to || (from.storageKind == to.storageKind && !(from == .string && to == .binary)) {
+        if from == to || (from.storageKind == to.storageKind && Self.sameMeaning(from, to)) {
             return column
         }
         var builder = ColumnBuilder(type: to, capacity: column.count)

@@ -1,0 +1,779 @@
+"""Acceptance-style tests of `lakectl compact` with data shaped like real systems write it: AWS DMS
+folders in their variations (CSV/gzip/Parquet, date folders, headers, BOM, CRLF, mapping rules added
+later, before-images, 35-digit change sequences), Delta tables written by `deltalake` (not lakectl),
+and key types beyond integers. Every expectation comes from a Python oracle of the documented rule
+(docs/MERGE.md, "Resolution per key") applied to the same changes; the table is read with deltalake."""
+import datetime
+import decimal
+import gzip
+import json
+import random
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from deltalake import DeltaTable, write_deltalake
+
+D = decimal.Decimal
+UTC = datetime.timezone.utc
+
+
+# ---------------------------------------------------------------------------------------------------
+# The oracle: docs/MERGE.md "Resolution per key", one batch (a compact run) at a time.
+
+class Change:
+    """One change row of a DMS file: op (None = full load without Op), the row (dict of data columns),
+    optional sequence (int), commit time (microseconds), before-image key (tuple or None)."""
+
+    def __init__(self, op, row, seq=None, ts=None, before=None):
+        self.op, self.row, self.seq, self.ts, self.before = op, row, seq, ts, before
+
+
+def apply_batch(table, files, key):
+    """`table` (dict key tuple -> row) after one run over `files` (lists of Change, in DMS file order)."""
+    events = []
+    for f, changes in enumerate(files):
+        for r, c in enumerate(changes):
+            k = tuple(c.row[n] for n in key)
+            order = ((0, 0) if c.seq is None else (1, c.seq), (0, 0) if c.ts is None else (1, c.ts), f, r)
+            if c.op == "U" and c.before is not None and c.before != k:
+                events.append((order + (0,), c.before, "D", None))
+            events.append((order + (1,), k, c.op or "I", c.row))
+    last = {}
+    for order, k, op, row in sorted(events, key=lambda e: e[0]):
+        last[k] = (op, row)
+    for k, (op, row) in last.items():
+        if op == "D":
+            table.pop(k, None)
+        else:
+            table[k] = dict(row)
+    return table
+
+
+def table_rows(path, columns, version=None):
+    dt = DeltaTable(str(path), version=version)
+    t = dt.to_pyarrow_table()
+    out = []
+    for r in t.to_pylist():
+        out.append(tuple(r[c] for c in columns))
+    return sorted(out, key=repr)
+
+
+def oracle_rows(table, columns):
+    return sorted((tuple(r.get(c) for c in columns) for r in table.values()), key=repr)
+
+
+# ---------------------------------------------------------------------------------------------------
+# DMS CSV text.
+
+def csv_field(v, kind="string"):
+    """The DMS text of a value: NULL is an empty unquoted field; "" is the empty string."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, datetime.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(v, (datetime.date, D, int)):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    s = str(v)
+    if s == "" or any(ch in s for ch in ',"\n\r'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def ts_text(micros):
+    if micros is None:
+        return ""
+    return (datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=micros)).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def seq_text(seq):
+    return "" if seq is None else f"{seq:035d}"
+
+
+def write(path, lines, *, gz=False, bom=False, crlf=False):
+    """Writes records (each ending in \n); with `crlf` only record ends become CRLF (a line break
+    inside a quoted value stays as written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(lines, str):
+        lines = [lines]
+    text = "".join(line[:-1] + "\r\n" if crlf and line.endswith("\n") else line for line in lines)
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    path.write_bytes(gzip.compress(data) if gz else data)
+
+
+def compact(lakectl, lake, dms, *extra, schema=None, tmp_path=None, check=True):
+    args = ["compact", lake, "--table", "s.t", "--from", dms, "--json", *extra]
+    if schema is not None:
+        sp = (tmp_path or lake.parent) / "schema.json"
+        sp.write_text(json.dumps(schema))
+        args += ["--schema", sp]
+    return lakectl(*args, check=check)
+
+
+# The "orders" table of the DMS tests: op, commit timestamp, data columns, change sequence, before-image.
+ORDER_COLUMNS = [("id", "integer"), ("customer", "varchar(40)"), ("amount", "numeric(10,2)"),
+                 ("order_date", "date"), ("updated", "timestamp"), ("paid", "boolean"), ("weight", "double")]
+ORDER_DATA = [n for n, _ in ORDER_COLUMNS]
+ORDER_SCHEMA = {
+    "columns": [{"name": "Op", "type": "string"}, {"name": "transaction_commit_timestamp", "type": "string"}]
+    + [{"name": n, "type": t, "nullable": n != "id"} for n, t in ORDER_COLUMNS]
+    + [{"name": "AR_H_CHANGE_SEQ", "type": "string"}, {"name": "before_id", "type": "integer"}],
+    "key": ["id"], "op": "Op", "timestamp": "transaction_commit_timestamp", "sequence": "AR_H_CHANGE_SEQ",
+    "before": ["before_id"],
+}
+NAMES = ["Vins et alcools Chevalier", "Rua do Paço, 67", 'say "hi"', "line\nbreak", "", "日本語 🎉",
+         "trailing space ", "a,b,c", "semi;colon", "crlf\r\ninside"]
+
+
+class OrderStream:
+    """Random order changes in DMS order: a commit clock, a change sequence, PK changes."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.clock = 1_718_000_000_000_000
+        self.seq_counter = 0
+        self.live = set()
+
+    def row(self, key):
+        rng = self.rng
+
+        def maybe(v):
+            return None if rng.random() < 0.15 else v
+        return {
+            "id": key,
+            "customer": maybe(rng.choice(NAMES)),
+            "amount": maybe(D(rng.randint(-10**9, 10**9)) / 100),
+            "order_date": maybe(datetime.date(1996, 7, 4) + datetime.timedelta(days=rng.randint(0, 10000))),
+            "updated": maybe(datetime.datetime(2024, 6, 12, 10, 30, 27) + datetime.timedelta(microseconds=rng.randint(0, 10**12))),
+            "paid": maybe(rng.random() < 0.5),
+            "weight": maybe(rng.choice([32.38, -0.5, 1e10, 0.1])),
+        }
+
+    def load(self, n, start=1):
+        out = []
+        for key in range(start, start + n):
+            self.live.add(key)
+            out.append(Change(None, self.row(key)))
+        return out
+
+    def cdc(self, n, with_seq=True, pk_changes=True):
+        rng = self.rng
+        out = []
+        for _ in range(n):
+            self.clock += rng.choice([0, 0, 1, 500_000])  # rows of one transaction share a time
+            self.seq_counter += 1
+            seq = int(f"{self.clock // 10_000:016d}{self.seq_counter:019d}") if with_seq else None
+            key = rng.randint(1, 60)
+            dice = rng.random()
+            if dice < 0.2:
+                op, row, before = "D", {n: None for n in ORDER_DATA}, None
+                row["id"] = key
+                self.live.discard(key)
+            elif dice < 0.3 and pk_changes and key in self.live:
+                new = rng.randint(61, 90)
+                op, row, before = "U", self.row(new), key
+                self.live.discard(key)
+                self.live.add(new)
+            else:
+                op, row, before = rng.choice("IU"), self.row(key), key if rng.random() < 0.5 else None
+                self.live.add(key)
+            if before is not None and op != "U":
+                before = None
+            out.append(Change(op, row, seq, self.clock, (before,) if before is not None else None))
+        return out
+
+
+def order_line(c, *, op=True, ts=True, seq=True, before=True):
+    fields = []
+    if op:
+        fields.append(c.op or "")
+    if ts:
+        fields.append(ts_text(c.ts))
+    fields += [csv_field(c.row[n]) for n in ORDER_DATA]
+    if seq:
+        fields.append(seq_text(c.seq))
+    if before:
+        fields.append(csv_field(c.before[0]) if c.before else "")
+    return ",".join(fields) + "\n"
+
+
+def order_header(*, op=True, ts=True, seq=True, before=True):
+    names = (["Op"] if op else []) + (["transaction_commit_timestamp"] if ts else []) + ORDER_DATA
+    names += (["AR_H_CHANGE_SEQ"] if seq else []) + (["before_id"] if before else [])
+    return ",".join(names) + "\n"
+
+
+def order_rows(path):
+    return table_rows(path, ORDER_DATA)
+
+
+def order_oracle(table):
+    return oracle_rows(table, ORDER_DATA)
+
+
+def normalize_orders(rows):
+    """deltalake gives timestamps as aware datetimes; the oracle keeps naive UTC."""
+    out = []
+    for r in rows:
+        out.append(tuple(v.replace(tzinfo=None) if isinstance(v, datetime.datetime) else v for v in r))
+    return sorted(out, key=repr)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 1. DMS folders as real DMS tasks write them.
+
+def test_dms_realistic_folder_in_batches_matches_oracle(lakectl, tmp_path):
+    """Headerless LOAD files without Op, then with Op; CDC files with 3- and 4-digit suffixes, in date
+    folders, gzip, CRLF, BOM; several runs; the table equals the oracle after each run."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    s = OrderStream(7)
+    table = {}
+    key = ["id"]
+    # Batch 1: full load (two files, the second with IncludeOpForFullLoad's I), plus first CDC files.
+    load1, load2 = s.load(20, 1), s.load(20, 21)
+    cdc1 = s.cdc(30)
+    write(dms / "LOAD00000001.csv", [order_line(c, op=False, ts=False, seq=False, before=False) for c in load1])
+    for c in load2:
+        c.op = "I"
+    write(dms / "LOAD00000002.csv.gz", [order_line(c, seq=False, before=False) for c in load2], gz=True)
+    write(dms / "2024/06/12/20240612-103127367.csv", [order_line(c) for c in cdc1])
+    compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    apply_batch(table, [load1, load2, cdc1], key)
+    assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
+
+    # Batch 2: a 4-digit file between two 3-digit ones (time order, not string order), CRLF, gzip, BOM.
+    a, b, c3 = s.cdc(25), s.cdc(25), s.cdc(25)
+    write(dms / "2024/06/12/20240612-235959998.csv.gz", [order_line(c) for c in a], gz=True)
+    write(dms / "2024/06/12/20240612-2359599990.csv", [order_line(c) for c in b], crlf=True)
+    write(dms / "2024/06/13/20240613-000000001.csv", [order_line(c) for c in c3], bom=True)
+    compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    apply_batch(table, [a, b, c3], key)
+    assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
+
+    # A rerun commits nothing; earlier versions stay readable and equal to their oracle.
+    out = compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    assert '"version"' not in out.stdout
+    assert DeltaTable(str(lake / "tables/s/t")).version() == 2  # create, run 1, run 2
+
+
+def test_dms_headers_bom_crlf_without_schema_file(lakectl, tmp_path):
+    """AddColumnName=true files (a header row) with BOM and CRLF, no schema file: string columns."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    s = OrderStream(8)
+    load, cdc = s.load(15), s.cdc(40, pk_changes=False)
+    hdr_load = ",".join(ORDER_DATA) + "\n"
+    write(dms / "LOAD00000001.csv", [hdr_load] + [order_line(c, op=False, ts=False, seq=False, before=False) for c in load],
+          bom=True, crlf=True)
+    write(dms / "20240612-103127367.csv", [order_header(before=False)] + [order_line(c, before=False) for c in cdc],
+          bom=True, crlf=True)
+    compact(lakectl, lake, dms, "--key", "id")
+    table = apply_batch({}, [load, cdc], ["id"])
+    # Without a schema file every column is a string holding the file's text (the commit-timestamp
+    # column is data then, since nothing names it; the sequence column is recognised by its name).
+    got = table_rows(lake / "tables/s/t", ORDER_DATA)
+    want = sorted((tuple(None if r[n] is None else csv_text_value(r[n]) for n in ORDER_DATA)
+                   for r in table.values()), key=repr)
+    assert got == want
+
+
+def csv_text_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, datetime.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def test_dms_mapping_rules_added_later_and_late_file(lakectl, tmp_path):
+    """Old headerless files lack the sequence and before-image columns (rules added later); a file that
+    arrives late with an older name is applied once, in the run that sees it."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    s = OrderStream(9)
+    load = s.load(30)
+    old = s.cdc(30, with_seq=False, pk_changes=False)
+    new = s.cdc(30)
+    write(dms / "LOAD00000001.csv", [order_line(c, op=False, seq=False, before=False) for c in load])
+    write(dms / "20240612-100000000.csv", [order_line(c, seq=False, before=False) for c in old])
+    write(dms / "20240612-110000000.csv", [order_line(c) for c in new])
+    compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    table = apply_batch({}, [load, old, new], ["id"])
+    assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
+    v1 = order_oracle(table)
+
+    late = s.cdc(20)
+    write(dms / "20240612-105959999.csv", [order_line(c) for c in late])
+    compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    apply_batch(table, [late], ["id"])
+    assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
+    compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    assert DeltaTable(str(lake / "tables/s/t")).version() == 2
+    assert normalize_orders(table_rows(lake / "tables/s/t", ORDER_DATA, version=1)) == v1
+
+
+def test_dms_change_seq_orders_rows_across_files_and_empty_during_full_load(lakectl, tmp_path):
+    """$AR_H_CHANGE_SEQ (35 digits, zero padded) decides before file order; empty in the full load."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    schema = dict(ORDER_SCHEMA)
+    base = {n: None for n in ORDER_DATA}
+    load = [Change("I", dict(base, id=1, customer="load"), None, 1)]
+    # File order says f2 last; the sequence says f1's row is the newest.
+    f1 = [Change("U", dict(base, id=1, customer="newest"), 20240612103027360000000000000000117, 5)]
+    f2 = [Change("U", dict(base, id=1, customer="older"), 20240612103027360000000000000000099, 5),
+          Change("U", dict(base, id=2, customer="two"), 20240612103027360000000000000000100, 5)]
+    write(dms / "LOAD00000001.csv", [order_line(c) for c in load])
+    write(dms / "20240612-103127367.csv", [order_line(c) for c in f1])
+    write(dms / "20240612-103227367.csv", [order_line(c) for c in f2])
+    compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    table = apply_batch({}, [load, f1, f2], ["id"])
+    assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
+    assert {r[1] for r in order_rows(lake / "tables/s/t")} == {"newest", "two"}
+
+
+def _no_commit(lake, version_before):
+    log = lake / "tables/s/t/_delta_log"
+    if version_before is None:
+        assert not log.exists() or not any(log.glob("*.json"))
+    else:
+        assert DeltaTable(str(lake / "tables/s/t")).version() == version_before
+
+
+@pytest.mark.parametrize("case", ["unknown_op", "truncated_gzip", "unclosed_quote", "wrong_field_count_with_header",
+                                  "bad_value", "bad_parquet_op"])
+def test_dms_bad_file_fails_naming_it_and_commits_nothing(lakectl, tmp_path, case):
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    s = OrderStream(10)
+    load = s.load(10)
+    write(dms / "LOAD00000001.csv", [order_line(c, op=False, ts=False, seq=False, before=False) for c in load])
+    compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    good = s.cdc(10)
+    write(dms / "20240612-100000000.csv", [order_line(c) for c in good])
+    bad_lines = [order_line(c) for c in s.cdc(6)]
+    name = "20240612-110000000.csv"
+    if case == "unknown_op":
+        bad_lines[3] = "X" + bad_lines[3][1:]
+        write(dms / name, bad_lines)
+        expect = ["line 4", "X"]
+    elif case == "truncated_gzip":
+        name += ".gz"
+        data = gzip.compress("".join(bad_lines).encode())
+        (dms / name).write_bytes(data[: len(data) * 2 // 3])
+        expect = []
+    elif case == "unclosed_quote":
+        bad_lines[2] = bad_lines[2].rstrip("\n") + ',"never closed\n'
+        write(dms / name, bad_lines)
+        expect = ["line 3"]
+    elif case == "wrong_field_count_with_header":
+        # A header names the columns; a row with a missing field is malformed, not a new layout.
+        bad_lines[2] = bad_lines[2].rstrip("\n").rsplit(",", 1)[0] + "\n"
+        write(dms / name, [order_header()] + bad_lines)
+        expect = ["line 4", "fields, but the header has"]
+    elif case == "bad_value":
+        fields = bad_lines[1].rstrip("\n").split(",")
+        fields[2] = "12x"  # id
+        bad_lines[1] = ",".join(fields) + "\n"
+        write(dms / name, bad_lines)
+        expect = ["line 2", "12x"]
+    else:
+        name = "20240612-110000000.parquet"
+        t = pa.table({"Op": ["I", "Q"], "transaction_commit_timestamp": ["2024-06-12 10:00:00.000001"] * 2,
+                      "id": pa.array([1, 2], pa.int32())})
+        pq.write_table(t, dms / name)
+        expect = ["row 2", "Q"]
+    out = compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path, check=False)
+    assert out.returncode != 0, out.stdout
+    assert name in out.stderr, out.stderr
+    for e in expect:
+        assert e in out.stderr, out.stderr
+    assert "Fatal error" not in out.stderr and out.stderr.startswith("lakectl: "), out.stderr
+    _no_commit(lake, 1)
+    # The good file is not consumed either: after removing the bad one it applies.
+    (dms / name).unlink()
+    compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    table = apply_batch(apply_batch({}, [load], ["id"]), [good], ["id"])
+    assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
+
+
+# ---------------------------------------------------------------------------------------------------
+# DMS Parquet.
+
+def parquet_changes(changes, *, with_op=True, ts_as_string=True):
+    cols = {}
+    if with_op:
+        cols["Op"] = pa.array([c.op for c in changes], pa.string())
+    cols["transaction_commit_timestamp"] = pa.array([ts_text(c.ts) or None for c in changes], pa.string())
+    cols["id"] = pa.array([c.row["id"] for c in changes], pa.int32())
+    cols["customer"] = pa.array([c.row["customer"] for c in changes], pa.string())
+    cols["amount"] = pa.array([c.row["amount"] for c in changes], pa.decimal128(10, 2))
+    cols["order_date"] = pa.array([c.row["order_date"] for c in changes], pa.date32())
+    # DMS types timestamps as TIMESTAMP(MILLIS|MICROS, isAdjustedToUTC=true).
+    cols["updated"] = pa.array([c.row["updated"].replace(tzinfo=UTC) if c.row["updated"] else None for c in changes],
+                               pa.timestamp("us", tz="UTC"))
+    cols["paid"] = pa.array([c.row["paid"] for c in changes], pa.bool_())
+    cols["weight"] = pa.array([c.row["weight"] for c in changes], pa.float64())
+    cols["AR_H_CHANGE_SEQ"] = pa.array([seq_text(c.seq) or None for c in changes], pa.string())
+    cols["before_id"] = pa.array([c.before[0] if c.before else None for c in changes], pa.int32())
+    return pa.table(cols)
+
+
+@pytest.mark.parametrize("with_schema", [True, False])
+def test_dms_parquet_files_match_oracle(lakectl, tmp_path, with_schema):
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    dms.mkdir()
+    s = OrderStream(11)
+    load, cdc1, cdc2 = s.load(25), s.cdc(40), s.cdc(40)
+    # Full load without Op (the DMS default), CDC with Op first; uncompressed, as DMS writes.
+    lt = parquet_changes(load, with_op=False)
+    lt = lt.drop(["AR_H_CHANGE_SEQ", "before_id"])
+    pq.write_table(lt, dms / "LOAD00000001.parquet", compression="none")
+    pq.write_table(parquet_changes(cdc1), dms / "20240612-103127367.parquet", compression="none")
+    (dms / "2024/06/12").mkdir(parents=True)
+    pq.write_table(parquet_changes(cdc2), dms / "2024/06/12/20240612-1032273670.parquet", compression="snappy")
+    extra = ["--key", "id"]
+    if with_schema:
+        compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
+    else:
+        compact(lakectl, lake, dms, *extra)
+    key = ["id"]
+    table = {}
+    if with_schema:
+        apply_batch(table, [load, cdc1, cdc2], key)
+    else:
+        # Without a schema file nothing names the timestamp and before-image columns: the sequence
+        # column still orders (recognised by name); no PK moves.
+        for f in (cdc1, cdc2):
+            for c in f:
+                c.before = None
+        apply_batch(table, [load, cdc1, cdc2], key)
+    got = normalize_orders(order_rows(lake / "tables/s/t"))
+    assert got == order_oracle(table)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Compacting onto Delta tables that lakectl did not create.
+
+BASE_SCHEMA = pa.schema([("id", pa.int64()), ("name", pa.string()), ("amount", pa.decimal128(10, 2)),
+                         ("day", pa.date32()), ("at", pa.timestamp("us", tz="UTC")), ("flag", pa.bool_()),
+                         ("region", pa.string())])
+BASE_COLUMNS = BASE_SCHEMA.names
+BASE_DMS_SCHEMA = {
+    "columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long"}, {"name": "name", "type": "string"},
+                {"name": "amount", "type": "decimal(10,2)"}, {"name": "day", "type": "date"},
+                {"name": "at", "type": "timestamp"}, {"name": "flag", "type": "boolean"},
+                {"name": "region", "type": "string"}],
+    "key": ["id"], "op": "Op",
+}
+
+
+def base_row(rng, key):
+    def maybe(v):
+        return None if rng.random() < 0.15 else v
+    return {"id": key, "name": maybe(rng.choice(NAMES)), "amount": maybe(D(rng.randint(-10**7, 10**7)) / 100),
+            "day": maybe(datetime.date(2020, 1, 1) + datetime.timedelta(days=rng.randint(0, 2000))),
+            "at": maybe(datetime.datetime(2024, 1, 1, tzinfo=UTC) + datetime.timedelta(microseconds=rng.randint(0, 10**13))),
+            "flag": maybe(rng.random() < 0.5), "region": rng.choice(["eu", "us", "ap"])}
+
+
+def base_line(op, row):
+    return ",".join([op] + [csv_field(row[c].replace(tzinfo=None) if isinstance(row[c], datetime.datetime) else row[c])
+                            for c in BASE_COLUMNS]) + "\n"
+
+
+def as_arrow(rows):
+    return pa.Table.from_pylist(rows, schema=BASE_SCHEMA)
+
+
+def base_rows(path, version=None):
+    return table_rows(path, BASE_COLUMNS, version)
+
+
+def oracle_base(table):
+    return oracle_rows(table, BASE_COLUMNS)
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_compact_onto_deltalake_table_with_checkpoint(lakectl, tmp_path, partitioned):
+    rng = random.Random(21 + partitioned)
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    part = ["region"] if partitioned else None
+    table = {}
+    # Several deltalake versions: create, appends, a delete, a checkpoint, one more append.
+    for batch in range(4):
+        rows = [base_row(rng, k) for k in range(batch * 30, batch * 30 + 30)]
+        write_deltalake(str(path), as_arrow(rows), mode="append", partition_by=part)
+        table.update({(r["id"],): r for r in rows})
+    dt = DeltaTable(str(path))
+    dt.delete("id >= 10 and id < 15")
+    for k in range(10, 15):
+        table.pop((k,))
+    dt = DeltaTable(str(path))
+    dt.create_checkpoint()
+    rows = [base_row(rng, k) for k in range(120, 130)]
+    write_deltalake(str(path), as_arrow(rows), mode="append", partition_by=part)
+    table.update({(r["id"],): r for r in rows})
+    before_version = DeltaTable(str(path)).version()
+    history = {v: base_rows(path, v) for v in range(before_version + 1)}
+    assert base_rows(path) == oracle_base(table)
+
+    # DMS changes: updates (some move between partitions), deletes (key only), inserts, absent deletes.
+    changes, lines = [], []
+    for _ in range(80):
+        k = rng.randint(0, 140)
+        dice = rng.random()
+        if dice < 0.25:
+            row = {c: None for c in BASE_COLUMNS}
+            row["id"] = k
+            op = "D"
+        else:
+            row, op = base_row(rng, k), rng.choice("IU")
+        changes.append(Change(op, row))
+        lines.append(base_line(op, row))
+    write(dms / "20240612-100000000.csv", lines)
+    compact(lakectl, lake, dms, "--key", "id", schema=BASE_DMS_SCHEMA, tmp_path=tmp_path)
+    apply_batch(table, [changes], ["id"])
+    assert base_rows(path) == oracle_base(table)
+    dt = DeltaTable(str(path))
+    assert dt.version() == before_version + 1
+    assert dt.metadata().partition_columns == (part or [])
+    for v, want in history.items():
+        assert base_rows(path, v) == want, f"version {v}"
+    # deltalake's own writer still appends after lakectl's commit (lakectl kept the protocol usable).
+    rows = [base_row(rng, k) for k in range(200, 203)]
+    write_deltalake(str(path), as_arrow(rows), mode="append", partition_by=part)
+    table.update({(r["id"],): r for r in rows})
+    assert base_rows(path) == oracle_base(table)
+
+    # --optimize bin-packs deltalake's small files without changing a row.
+    files_before = len(DeltaTable(str(path)).file_uris())
+    out = lakectl("compact", lake, "--table", "s.t", "--optimize", "--json", check=True)
+    dt = DeltaTable(str(path))
+    assert len(dt.file_uris()) < files_before, out.stdout
+    assert base_rows(path) == oracle_base(table)
+    last = dt.history(1)[0]
+    assert last["operation"] == "OPTIMIZE"
+
+
+def test_compact_onto_deltalake_table_with_header_files_takes_the_table_types(lakectl, tmp_path):
+    """No schema file: header CSV columns the table has take the table's types."""
+    rng = random.Random(5)
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    rows = [base_row(rng, k) for k in range(20)]
+    write_deltalake(str(path), as_arrow(rows))
+    table = {(r["id"],): r for r in rows}
+    changes = [Change("U", base_row(rng, k)) for k in (1, 2, 30)] + [Change("D", dict({c: None for c in BASE_COLUMNS}, id=3))]
+    write(dms / "20240612-100000000.csv", ["Op," + ",".join(BASE_COLUMNS) + "\n"] + [base_line(c.op, c.row) for c in changes])
+    compact(lakectl, lake, dms, "--key", "id")
+    apply_batch(table, [changes], ["id"])
+    assert base_rows(path) == oracle_base(table)
+
+
+def _log_commit(path, version, actions):
+    log = path / "_delta_log"
+    log.mkdir(parents=True, exist_ok=True)
+    (log / f"{version:020d}.json").write_text("".join(json.dumps(a) + "\n" for a in actions))
+
+
+def _upgrade(path, protocol=None, configuration=None, schema_field_metadata=None):
+    """Appends a commit with a new protocol and/or metadata (what another engine's ALTER TABLE writes)."""
+    dt = DeltaTable(str(path))
+    version = dt.version() + 1
+    log = path / "_delta_log"
+    meta = None
+    for v in range(version):
+        for line in (log / f"{v:020d}.json").read_text().splitlines():
+            a = json.loads(line)
+            if "metaData" in a:
+                meta = a["metaData"]
+    actions = [{"commitInfo": {"timestamp": 1718000000000, "operation": "SET TBLPROPERTIES"}}]
+    if protocol:
+        actions.append({"protocol": protocol})
+    if configuration or schema_field_metadata:
+        meta = dict(meta)
+        meta["configuration"] = dict(meta.get("configuration") or {}, **(configuration or {}))
+        if schema_field_metadata:
+            schema = json.loads(meta["schemaString"])
+            for f in schema["fields"]:
+                f["metadata"] = dict(f.get("metadata") or {}, **schema_field_metadata.get(f["name"], {}))
+            meta["schemaString"] = json.dumps(schema)
+        actions.append({"metaData": meta})
+    _log_commit(path, version, actions)
+    return version
+
+
+REFUSED = {
+    "column_mapping": dict(protocol={"minReaderVersion": 2, "minWriterVersion": 5},
+                           configuration={"delta.columnMapping.mode": "name", "delta.columnMapping.maxColumnId": "7"}),
+    "unknown_writer_feature": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 7,
+                                             "writerFeatures": ["appendOnly", "someFutureFeature"]}),
+    "unknown_reader_feature": dict(protocol={"minReaderVersion": 3, "minWriterVersion": 7,
+                                             "readerFeatures": ["v2Checkpoint"], "writerFeatures": ["v2Checkpoint"]}),
+    "check_constraint": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 3},
+                             configuration={"delta.constraints.positive": "amount > 0"}),
+    "change_data_feed": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 4},
+                             configuration={"delta.enableChangeDataFeed": "true"}),
+    "generated_column": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 4},
+                             schema_field_metadata={"name": {"delta.generationExpression": "upper(region)"}}),
+    "invariants_writer_2": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 2},
+                                schema_field_metadata={"amount": {"delta.invariants": "{\"expression\": {\"expression\": \"amount > 0\"}}"}}),
+    "identity_column": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 6},
+                            schema_field_metadata={"id": {"delta.identity.start": 1, "delta.identity.step": 1,
+                                                          "delta.identity.allowExplicitInsert": True}}),
+    "append_only": dict(configuration={"delta.appendOnly": "true"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_tables_lakectl_cannot_write_are_refused_and_nothing_is_committed(lakectl, tmp_path, case):
+    rng = random.Random(3)
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    write_deltalake(str(path), as_arrow([base_row(rng, k) for k in range(10)]))
+    write_deltalake(str(path), as_arrow([base_row(rng, k) for k in range(10, 20)]), mode="append")  # optimize has work
+    version = _upgrade(path, **REFUSED[case])
+    write(dms / "20240612-100000000.csv", [base_line("U", base_row(rng, 1)), base_line("D", dict(base_row(rng, 2)))])
+    files = sorted(p.name for p in (path / "_delta_log").iterdir())
+    for args in (["--from", dms, "--schema", tmp_path / "schema.json"], ["--optimize"]):
+        (tmp_path / "schema.json").write_text(json.dumps(BASE_DMS_SCHEMA))
+        out = lakectl("compact", lake, "--table", "s.t", "--key", "id", *args)
+        if case == "append_only" and args == ["--optimize"]:
+            continue  # OPTIMIZE changes no data: allowed on append-only tables
+        assert out.returncode != 0, (args, out.stdout)
+        assert "lakectl" in out.stderr and ("not" in out.stderr or "cannot" in out.stderr), out.stderr
+        assert out.stderr.startswith("lakectl: ") and "Fatal error" not in out.stderr, out.stderr
+        assert sorted(p.name for p in (path / "_delta_log").iterdir()) == files
+        assert DeltaTable(str(path)).version() == version if case != "column_mapping" else True
+
+
+# ---------------------------------------------------------------------------------------------------
+# 3. Key types: strings (unicode, long shared prefixes beyond statistics truncation), composite keys,
+# decimals, dates; nulls in non-key columns of every type.
+
+ALL_TYPES = [("b", pa.bool_(), "boolean"), ("i8", pa.int8(), "byte"), ("i16", pa.int16(), "short"),
+             ("i32", pa.int32(), "integer"), ("i64", pa.int64(), "long"), ("f32", pa.float32(), "float"),
+             ("f64", pa.float64(), "double"), ("dec", pa.decimal128(18, 4), "decimal(18,4)"), ("s", pa.string(), "string"),
+             ("bin", pa.binary(), "binary"), ("d", pa.date32(), "date"), ("ts", pa.timestamp("us", tz="UTC"), "timestamp")]
+
+
+def all_types_value(rng, name):
+    if rng.random() < 0.3:
+        return None
+    return {
+        "b": rng.random() < 0.5, "i8": rng.randint(-128, 127), "i16": rng.randint(-32768, 32767),
+        "i32": rng.randint(-2**31, 2**31 - 1), "i64": rng.randint(-2**63, 2**63 - 1), "f32": rng.choice([0.5, -1.25, 3.0]),
+        "f64": rng.choice([0.1, -2.5e300, 3.141592653589793]), "dec": D(rng.randint(-10**17, 10**17)) / 10**4,
+        "s": rng.choice(NAMES), "bin": bytes(rng.randint(0, 255) for _ in range(rng.randint(0, 4))),
+        "d": datetime.date(1900, 1, 1) + datetime.timedelta(days=rng.randint(0, 60000)),
+        "ts": datetime.datetime(1970, 1, 1, tzinfo=UTC) + datetime.timedelta(microseconds=rng.randint(0, 4 * 10**15)),
+    }[name]
+
+
+def text_of(v):
+    if isinstance(v, bytes):
+        return csv_field(v.hex())  # hex; empty binary is "" (an empty unquoted field is NULL)
+    if isinstance(v, datetime.datetime):
+        return csv_field(v.replace(tzinfo=None))
+    return csv_field(v)
+
+
+KEY_CASES = {
+    # name: (key fields [(name, arrow type, schema type)], key generator)
+    "string_unicode_long_prefix": ([("k", pa.string(), "varchar(200)")],
+                                   lambda rng, i: ("customer/ü-日本-" + "0" * 30 + f"{i:05d}" + rng.choice(["", "é", "🎉", ",x"]),)),
+    "composite_int_string": ([("tenant", pa.int32(), "int"), ("code", pa.string(), "string")],
+                             lambda rng, i: (i % 7 - 3, f"c-{i // 7}" + rng.choice(["", "ß", " "]))),
+    "decimal_38_10": ([("k", pa.decimal128(38, 10), "decimal(38,10)")],
+                      lambda rng, i: (D(123456789012345678) + D(i) / 10**10 + D(rng.choice([0, 10**9])),)),
+    "date_and_string": ([("day", pa.date32(), "date"), ("k", pa.string(), "string")],
+                        lambda rng, i: (datetime.date(2024, 1, 1) + datetime.timedelta(days=i % 40), f"x{i % 3}")),
+}
+
+
+@pytest.mark.parametrize("created_by", ["deltalake", "lakectl"])
+@pytest.mark.parametrize("case", sorted(KEY_CASES))
+def test_key_types_and_nulls_of_every_type(lakectl, tmp_path, case, created_by):
+    key_fields, keygen = KEY_CASES[case]
+    rng = random.Random(hash(case) % 1000 + (created_by == "lakectl"))
+    key = [n for n, _, _ in key_fields]
+    schema = pa.schema([(n, t) for n, t, _ in key_fields] + [(n, t) for n, t, _ in ALL_TYPES])
+    columns = schema.names
+    dms_schema = {"columns": [{"name": "Op", "type": "string"}]
+                  + [{"name": n, "type": t, "nullable": True} for n, _, t in key_fields + ALL_TYPES],
+                  "key": key, "op": "Op"}
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    keys = sorted({keygen(rng, i) for i in range(300)}, key=repr)
+
+    def row(k):
+        r = dict(zip(key, k))
+        r.update({n: all_types_value(rng, n) for n, _, _ in ALL_TYPES})
+        return r
+
+    def line(op, r):
+        return ",".join([op] + [text_of(r[c]) for c in columns]) + "\n"
+
+    table = {}
+    if created_by == "deltalake":
+        # Many small files, each a key range, so statistics decide which files are read.
+        rows = [row(k) for k in keys[:200]]
+        for i in range(0, 200, 25):
+            write_deltalake(str(path), pa.Table.from_pylist(rows[i:i + 25], schema=schema), mode="append")
+        table.update({tuple(r[c] for c in key): r for r in rows})
+    else:
+        load = [Change(None, row(k)) for k in keys[:200]]
+        write(dms / "LOAD00000001.csv", [line("I", c.row) for c in load])
+        compact(lakectl, lake, dms, "--target-file-size", "2000", schema=dms_schema, tmp_path=tmp_path)
+        apply_batch(table, [load], key)
+        # Several files per partition of keys for statistics to prune.
+    for batch in range(2):
+        changes = []
+        for _ in range(60):
+            k = rng.choice(keys)
+            if rng.random() < 0.25:
+                r = {c: None for c in columns}
+                r.update(zip(key, k))
+                changes.append(Change("D", r))
+            else:
+                changes.append(Change(rng.choice("IU"), row(k)))
+        write(dms / f"20240612-1{batch}0000000.csv", [line(c.op, c.row) for c in changes])
+        compact(lakectl, lake, dms, "--target-file-size", "2000", schema=dms_schema, tmp_path=tmp_path)
+        apply_batch(table, [changes], key)
+        got = table_rows(path, columns)
+        want = oracle_rows(table, columns)
+        assert len(got) == len(want)
+        assert got == want, f"batch {batch}"
+
+
+def test_dms_parquet_types_differing_from_the_table_convert_by_value(lakectl, tmp_path):
+    """DMS Parquet types: money as decimal(38,4), timestamps in ms, smallint as INT32(16): written into a
+    deltalake table whose types differ (decimal(10,2), µs, short); values convert, never reinterpret."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    dms.mkdir()
+    ts = datetime.datetime(2024, 1, 1, 1, 2, 3, 456789, tzinfo=UTC)
+    write_deltalake(str(path), pa.table({
+        "id": pa.array([1, 2], pa.int64()), "amt": pa.array([D("1.25"), D("2.50")], pa.decimal128(10, 2)),
+        "ts": pa.array([ts, ts], pa.timestamp("us", tz="UTC")), "small": pa.array([1, 2], pa.int16()),
+        "day": pa.array([datetime.date(2024, 1, 1)] * 2, pa.date32())}))
+    new_ts = datetime.datetime(2024, 6, 1, 1, 2, 3, 456000, tzinfo=UTC)
+    pq.write_table(pa.table({
+        "Op": ["U", "I"], "id": pa.array([1, 3], pa.int32()),
+        "amt": pa.array([D("12.3400"), D("7.1000")], pa.decimal128(38, 4)),
+        "ts": pa.array([new_ts, new_ts], pa.timestamp("ms", tz="UTC")), "small": pa.array([5, 6], pa.int32()),
+        "day": pa.array([datetime.date(2024, 6, 1), None], pa.date32())}), dms / "20240612-100000000.parquet")
+    compact(lakectl, lake, dms, "--key", "id")
+    got = table_rows(path, ["id", "amt", "ts", "small", "day"])
+    assert got == sorted([(1, D("12.34"), new_ts, 5, datetime.date(2024, 6, 1)), (2, D("2.50"), ts, 2, datetime.date(2024, 1, 1)),
+                          (3, D("7.10"), new_ts, 6, None)], key=repr)
+    # A value that does not fit the table's scale is refused, not rounded or reinterpreted.
+    pq.write_table(pa.table({"Op": ["U"], "id": pa.array([1], pa.int32()), "amt": pa.array([D("1.2345")], pa.decimal128(38, 4))}),
+                   dms / "20240612-110000000.parquet")
+    out = compact(lakectl, lake, dms, "--key", "id", check=False)
+    assert out.returncode != 0 and "20240612-110000000.parquet" in out.stderr and "1.2345" in out.stderr, out.stderr
+    assert DeltaTable(str(path)).version() == 1
