@@ -21,17 +21,12 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
+
+from compact_common import LAST_CHANGE_PER_KEY, STATUSES, compact_command, dms_schema, timed, write_cdc_file
 
 COLUMNS = ["id", "customer_id", "status", "amount", "note", "updated_at"]
-STATUSES = ["new", "paid", "shipped", "delivered", "cancelled", "returned"]
-SCHEMA = {
-    "columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long", "nullable": False},
-                {"name": "customer_id", "type": "long"}, {"name": "status", "type": "string"},
-                {"name": "amount", "type": "double"}, {"name": "note", "type": "string"},
-                {"name": "updated_at", "type": "timestamp"}],
-    "key": ["id"], "op": "Op",
-}
+SCHEMA = dms_schema([("id", "long"), ("customer_id", "long"), ("status", "string"), ("amount", "double"),
+                     ("note", "string"), ("updated_at", "timestamp")])
 
 
 def row(rng, key):
@@ -62,17 +57,6 @@ def generate(folder, rows, changes, seed=1):
         json.dump(SCHEMA, f)
 
 
-def timed(cmd, env=None):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[:3]} failed:\n{out}\n{err}")
-    return seconds, usage.ru_maxrss * 1024, out
-
-
 DELTA_BASE = r"""
 import sys, pyarrow.csv as pc, pyarrow as pa
 from deltalake import write_deltalake
@@ -89,10 +73,7 @@ from deltalake import DeltaTable
 t = pc.read_csv(sys.argv[1], convert_options=pc.ConvertOptions(column_types={
     "updated_at": pa.timestamp("us"), "note": pa.string(), "status": pa.string(), "customer_id": pa.int64(), "amount": pa.float64()}))
 t = t.set_column(6, "updated_at", t.column("updated_at").cast(pa.timestamp("us", "UTC")))
-# Last change per key (row order) — delta-rs merge needs one source row per key.
-t = t.append_column("_row", pa.array(range(t.num_rows)))
-last = t.group_by("id").aggregate([("_row", "max")]).column("_row_max")
-src = t.take(last).drop_columns(["_row"])
+""" + LAST_CHANGE_PER_KEY + r"""
 dt = DeltaTable(sys.argv[2])
 (dt.merge(src, "t.id = s.id", source_alias="s", target_alias="t")
    .when_matched_delete("s.Op = 'D'")
@@ -136,26 +117,23 @@ def main():
 
     # lakectl: base from the full-load file (untimed), then the CDC file (timed).
     lake = os.path.join(work, "lake")
-    subprocess.run([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(compact_command(args.lakectl, lake, dms, schema), check=True, stdout=subprocess.DEVNULL)
     cdc = os.path.join(dms, "20240612-100000000.csv")
-    with open(changes) as src, open(cdc, "w") as dst:
-        next(src)
-        dst.writelines(src)
-    secs, rss, out = timed([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema, "--json"])
+    write_cdc_file(changes, cdc)
+    secs, rss, out, _ = timed(compact_command(args.lakectl, lake, dms, schema, "--json"))
     results["lakectl compact"] = (secs, rss, json.loads(out))
     os.remove(cdc)
 
     # deltalake merge.
     dtable = os.path.join(work, "delta")
     subprocess.run([py, "-c", DELTA_BASE, os.path.join(dms, "LOAD00000001.csv"), dtable], check=True)
-    secs, rss, out = timed([py, "-c", DELTA_MERGE, changes, dtable])
+    secs, rss, out, _ = timed([py, "-c", DELTA_MERGE, changes, dtable])
     results["deltalake merge"] = (secs, rss, out.strip())
 
     # DuckDB upsert in SQL + COPY TO parquet.
     base = os.path.join(work, "base.parquet")
     subprocess.run([py, "-c", DUCK_BASE, os.path.join(dms, "LOAD00000001.csv"), base], check=True)
-    secs, rss, out = timed([py, "-c", DUCK_UPSERT, changes, base, os.path.join(work, "duck-out.parquet")])
+    secs, rss, out, _ = timed([py, "-c", DUCK_UPSERT, changes, base, os.path.join(work, "duck-out.parquet")])
     results["duckdb upsert + COPY"] = (secs, rss, out.strip())
 
     lak = results["lakectl compact"][2]

@@ -36,15 +36,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-STATUSES = ["new", "paid", "shipped", "delivered", "cancelled", "returned"]
+from compact_common import LAST_CHANGE_PER_KEY, STATUSES, compact_command, dms_schema, timed, write_cdc_file
+
 COLUMNS = ["id", "customer_id", "status", "amount", "note", "created_at", "updated_at"]
-SCHEMA = {
-    "columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long", "nullable": False},
-                {"name": "customer_id", "type": "long"}, {"name": "status", "type": "string"},
-                {"name": "amount", "type": "double"}, {"name": "note", "type": "string"},
-                {"name": "created_at", "type": "timestamp"}, {"name": "updated_at", "type": "timestamp"}],
-    "key": ["id"], "op": "Op",
-}
+SCHEMA = dms_schema([("id", "long"), ("customer_id", "long"), ("status", "string"), ("amount", "double"),
+                     ("note", "string"), ("created_at", "timestamp"), ("updated_at", "timestamp")])
 START_US = 1_609_459_200_000_000  # 2021-01-01
 SPAN_US = int(5 * 365.25 * 86400 * 1_000_000)  # about five years
 HOUR_US = 3_600_000_000
@@ -121,18 +117,6 @@ def generate(folder, rows, changes, seed=1):
     return len(lines)
 
 
-def timed(cmd, env=None):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[:3]} failed:\n{out}\n{err}")
-    # CPU seconds too: on a shared machine wall time includes waiting for a core.
-    return seconds, usage.ru_maxrss * 1024, out, usage.ru_utime + usage.ru_stime
-
-
 DELTA_MERGE = r"""
 import sys, pyarrow as pa, pyarrow.csv as pcsv, pyarrow.compute as pc
 from deltalake import DeltaTable
@@ -143,10 +127,7 @@ t = pcsv.read_csv(changes, convert_options=pcsv.ConvertOptions(column_types={
 for name in ("created_at", "updated_at"):
     t = t.set_column(t.schema.get_field_index(name), name, t.column(name).cast(pa.timestamp("us", "UTC")))
 t = t.append_column("created_at_month", pc.strftime(t.column("created_at"), format="%Y-%m"))
-# Last change per key (row order): delta-rs merge needs one source row per key.
-t = t.append_column("_row", pa.array(range(t.num_rows)))
-last = t.group_by("id").aggregate([("_row", "max")]).column("_row_max")
-src = t.take(last).drop_columns(["_row"])
+""" + LAST_CHANGE_PER_KEY + r"""
 predicate = "t.id = s.id"
 if variant == "partition":
     predicate += " AND t.created_at_month = s.created_at_month"
@@ -201,8 +182,8 @@ def main():
     # The base table, once, untimed: lakectl compact of the full load, partitioned by month.
     lake = os.path.join(work, "lake")
     t0 = time.perf_counter()
-    subprocess.run([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema,
-                    "--partition-by", "created_at:month"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(compact_command(args.lakectl, lake, dms, schema, "--partition-by", "created_at:month"), check=True,
+                   stdout=subprocess.DEVNULL)
     table = os.path.join(lake, "tables", "bench", "orders")
     files = sum(len([f for f in fs if f.endswith(".parquet")]) for _, _, fs in os.walk(table))
     print(f"base table built in {time.perf_counter() - t0:.1f} s: {files} files", file=sys.stderr)
@@ -228,14 +209,11 @@ def main():
         shutil.copytree(lake, os.path.join(work, "lake-base"))
     results = {}
     cdc = os.path.join(dms, "20260101-120000000.csv")
-    with open(changes) as src, open(cdc, "w") as dst:
-        next(src)
-        dst.writelines(src)
-    secs, rss, out, cpu = timed([args.lakectl, "compact", lake, "--table", "bench.orders", "--from", dms, "--schema", schema, "--json"])
+    write_cdc_file(changes, cdc)
+    secs, rss, out, cpu = timed(compact_command(args.lakectl, lake, dms, schema, "--json"))
     summary = json.loads(out)
     results["lakectl compact"] = (secs, rss, cpu)
-    secs, rss, out, cpu = timed([args.lakectl, "compact", lake_dv, "--table", "bench.orders", "--from", dms, "--schema", schema,
-                                 "--json", "--deletion-vectors"])
+    secs, rss, out, cpu = timed(compact_command(args.lakectl, lake_dv, dms, schema, "--json", "--deletion-vectors"))
     summary_dv = json.loads(out)
     results["lakectl compact --deletion-vectors"] = (secs, rss, cpu)
     for variant, name in variants:

@@ -1,5 +1,9 @@
 import CCurl
 import Foundation
+import LakeObjectStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP request for ``HTTPClient``.
 struct HTTPRequest: Sendable {
@@ -8,6 +12,9 @@ struct HTTPRequest: Sendable {
     var url: String
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// Where a successful (2xx) response body goes instead of memory: written into this file region
+    /// as it arrives. Error bodies still come back in ``HTTPResponse/body``.
+    var sink: FileRegion? = nil
 }
 
 /// One HTTP response.
@@ -16,6 +23,8 @@ struct HTTPResponse: Sendable {
     /// Header values by lower-case name (the last one wins).
     var headers: [String: String]
     var body: [UInt8]
+    /// Bytes written to the request's ``HTTPRequest/sink``.
+    var streamedBytes: Int64 = 0
 }
 
 /// A failure below HTTP: the request got no complete response.
@@ -42,8 +51,41 @@ private final class TransferState {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
     var status = 0
+    let sink: FileRegion?
+    var streamed: Int64 = 0
+    /// Why the write callback stopped the transfer.
+    var sinkFailure: (any Error)?
 
-    init(upload: [UInt8]) { self.upload = upload }
+    init(upload: [UInt8], sink: FileRegion?) {
+        self.upload = upload
+        self.sink = sink
+    }
+
+    /// Whether the body goes to the sink: only a successful answer's body (an error document
+    /// is read from memory).
+    var streaming: Bool { sink != nil && (200..<300).contains(status) }
+
+    /// Writes one chunk of the body at its place in the sink; false (and `sinkFailure`) on failure.
+    func stream(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let sink else { return false }
+        if let limit = sink.maxLength, streamed + Int64(bytes.count) > limit {
+            sinkFailure = HTTPTransportError(kind: .fatal, message: "the server sent more than the \(limit) bytes asked for")
+            return false
+        }
+        var done = 0
+        while done < bytes.count, let base = bytes.baseAddress {
+            let n = pwrite(sink.descriptor, base + done, bytes.count - done, off_t(sink.offset + streamed) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                sinkFailure = LocalFileWriteError(code: code, message: String(cString: strerror(code)))
+                return false
+            }
+            done += n
+        }
+        streamed += Int64(bytes.count)
+        return true
+    }
 }
 
 /// A libcurl easy handle. A handle is used by one thread at a time (``HTTPClient`` checks it out
@@ -75,7 +117,7 @@ final class CurlHandle: @unchecked Sendable {
     /// Performs `request` synchronously (call it off the cooperative thread pool).
     func perform(_ request: HTTPRequest, options: Options) throws -> HTTPResponse {
         curl_easy_reset(handle)  // keeps the connection cache, drops the previous request's options
-        let state = TransferState(upload: request.body)
+        let state = TransferState(upload: request.body, sink: request.sink)
         let unmanaged = Unmanaged.passRetained(state)
         defer { unmanaged.release() }
         let context = unmanaged.toOpaque()
@@ -110,6 +152,10 @@ final class CurlHandle: @unchecked Sendable {
             guard let data, let context else { return 0 }
             let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
+            if state.streaming {
+                // A return value other than `length` makes libcurl stop with CURLE_WRITE_ERROR.
+                return state.stream(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+            }
             data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
                 state.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
             }
@@ -132,7 +178,7 @@ final class CurlHandle: @unchecked Sendable {
                 let name = line[..<colon].lowercased()
                 let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
                 state.headers[name] = value
-                if name == "content-length", let expected = Int(value), expected > 0, expected <= 1 << 32 {
+                if name == "content-length", !state.streaming, let expected = Int(value), expected > 0, expected <= 1 << 32 {
                     state.body.reserveCapacity(expected)
                 }
             }
@@ -179,6 +225,7 @@ final class CurlHandle: @unchecked Sendable {
         }
 
         let code = curl_easy_perform(handle)
+        if let failure = state.sinkFailure { throw failure }
         if code != CURLE_OK {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -186,7 +233,8 @@ final class CurlHandle: @unchecked Sendable {
         }
         var status = 0
         _ = lake_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status == 0 ? state.status : status, headers: state.headers, body: state.body)
+        return HTTPResponse(status: status == 0 ? state.status : status, headers: state.headers, body: state.body,
+                            streamedBytes: state.streamed)
     }
 
     private static func kind(of code: CURLcode) -> HTTPTransportError.Kind {

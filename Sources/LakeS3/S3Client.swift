@@ -16,6 +16,9 @@ struct S3Request: Sendable {
     var displayKey: String
     /// Retry 409 ConditionalRequestConflict (conditional writes racing on one key).
     var retryOnConflict = false
+    /// Streams a successful answer's body into this file region (see ``HTTPRequest/sink``); each
+    /// attempt writes from the region's start again.
+    var sink: FileRegion? = nil
 }
 
 /// What ``S3Client/send(_:)`` returns: the final response, and whether an earlier attempt
@@ -107,7 +110,8 @@ final class S3Client: Sendable {
                                              caBundle: configuration.caBundle)
             let failure: ObjectStoreError
             do {
-                let response = try await http.send(HTTPRequest(method: request.method, url: url, headers: signed, body: request.body),
+                let response = try await http.send(HTTPRequest(method: request.method, url: url, headers: signed, body: request.body,
+                                                               sink: request.sink),
                                                    options: options)
                 let serverCode = response.status >= 300 ? S3ErrorMapping.serverError(response).code : nil
                 // S3 may answer CompleteMultipartUpload with 200 and an error document.

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Requests are signed with SigV4, sent over libcurl with keep-alive connections, and retried
 /// with backoff under the configuration's deadline. Create-only puts use `If-None-Match: *`.
-public struct S3Store: ObjectStore {
+public struct S3Store: ObjectStore, FileReadingStore {
     public let bucket: String
     /// The key prefix of the store's root: empty, or ending in `/`.
     public let prefix: String
@@ -51,41 +51,15 @@ public struct S3Store: ObjectStore {
     public func get(_ key: ObjectKey, range: ByteRange?) async throws -> GetResult {
         let full = try fullKey(key, "get")
         var request = request("GET", "get", key: key, fullKey: full)
-        func invalid(_ message: String) -> ObjectStoreError {
-            ObjectStoreError(.invalidArgument, operation: "get", key: request.displayKey, serverCode: "InvalidRange", message: message)
-        }
-        switch range {
-        case nil: break
-        case .bounded(let offset, let length):
-            guard offset >= 0, length >= 0 else { throw invalid("negative range") }
-            if length == 0 {
-                // HTTP cannot ask for zero bytes: check the offset against the size instead.
-                let meta = try await head(key)
-                guard offset < meta.size || offset == 0 else {
-                    throw invalid("range starts at \(offset) but the object has \(meta.size) bytes")
-                }
-                return GetResult(bytes: [], meta: meta)
-            }
-            request.headers.append(("Range", "bytes=\(offset)-\(offset + length - 1)"))
-        case .from(let offset):
-            guard offset >= 0 else { throw invalid("negative range") }
-            request.headers.append(("Range", "bytes=\(offset)-"))
-        case .suffix(let length):
-            guard length >= 0 else { throw invalid("negative suffix length") }
-            if length == 0 { return GetResult(bytes: [], meta: try await head(key)) }
-            request.headers.append(("Range", "bytes=-\(length)"))
+        switch try Self.rangeRequest(range, invalid: invalidRange(request)) {
+        case .whole: break
+        case .header(let value): request.headers.append(("Range", value))
+        case .empty(let offset): return GetResult(bytes: [], meta: try await emptyRange(key, offset: offset, request))
         }
         let outcome = try await client.send(request)
         let response = outcome.response
         if response.status == 416 {
-            // S3 refuses any range of an empty object; other stores return the empty range.
-            let meta = try await head(key)
-            let startsAtZero: Bool = switch range {
-            case .bounded(let offset, _), .from(let offset): offset == 0
-            default: true
-            }
-            if meta.size == 0 && startsAtZero { return GetResult(bytes: [], meta: meta) }
-            throw invalid("the range is outside the object's \(meta.size) bytes")
+            return GetResult(bytes: [], meta: try await rangeOutside(key, range, request))
         }
         guard response.status == 200 || response.status == 206 else { throw client.error(outcome, request) }
         var meta = Self.meta(key: key, response.headers)
@@ -97,12 +71,100 @@ public struct S3Store: ObjectStore {
         return GetResult(bytes: response.body, meta: meta)
     }
 
+    /// How a ``ByteRange`` is asked for: no header, a `Range` header, or no request at all (HTTP
+    /// cannot ask for zero bytes; `offset` is then checked against the object's size).
+    private enum RangeRequest {
+        case whole
+        case header(String)
+        case empty(offset: Int64?)
+    }
+
+    private static func rangeRequest(_ range: ByteRange?, invalid: (String) -> ObjectStoreError) throws -> RangeRequest {
+        switch range {
+        case nil:
+            return .whole
+        case .bounded(let offset, let length):
+            guard offset >= 0, length >= 0 else { throw invalid("negative range") }
+            return length == 0 ? .empty(offset: offset) : .header("bytes=\(offset)-\(offset + length - 1)")
+        case .from(let offset):
+            guard offset >= 0 else { throw invalid("negative range") }
+            return .header("bytes=\(offset)-")
+        case .suffix(let length):
+            guard length >= 0 else { throw invalid("negative suffix length") }
+            return length == 0 ? .empty(offset: nil) : .header("bytes=-\(length)")
+        }
+    }
+
+    private func invalidRange(_ request: S3Request) -> (String) -> ObjectStoreError {
+        { message in
+            ObjectStoreError(.invalidArgument, operation: "get", key: request.displayKey, serverCode: "InvalidRange", message: message)
+        }
+    }
+
+    /// The object's metadata for a zero-length range, checking its offset against the size.
+    private func emptyRange(_ key: ObjectKey, offset: Int64?, _ request: S3Request) async throws -> ObjectMeta {
+        let meta = try await head(key)
+        if let offset, offset >= meta.size && offset != 0 {
+            throw invalidRange(request)("range starts at \(offset) but the object has \(meta.size) bytes")
+        }
+        return meta
+    }
+
+    /// A 416 answer: S3 refuses any range of an empty object (other stores return the empty range),
+    /// so that is an empty read; any other range is outside the object.
+    private func rangeOutside(_ key: ObjectKey, _ range: ByteRange?, _ request: S3Request) async throws -> ObjectMeta {
+        let meta = try await head(key)
+        let startsAtZero: Bool = switch range {
+        case .bounded(let offset, _), .from(let offset): offset == 0
+        default: true
+        }
+        if meta.size == 0 && startsAtZero { return meta }
+        throw invalidRange(request)("the range is outside the object's \(meta.size) bytes")
+    }
+
     public func head(_ key: ObjectKey) async throws -> ObjectMeta {
         let full = try fullKey(key, "head")
         let request = request("HEAD", "head", key: key, fullKey: full)
         let outcome = try await client.send(request)
         guard outcome.response.status == 200 else { throw client.error(outcome, request) }
         return Self.meta(key: key, outcome.response.headers)
+    }
+
+    /// Streams the body into `region` as it arrives (no copy of the object in memory).
+    public func read(_ key: ObjectKey, range: ByteRange?, ifMatch: String?, into region: FileRegion) async throws -> Int64 {
+        let full = try fullKey(key, "get")
+        var request = request("GET", "get", key: key, fullKey: full)
+        switch try Self.rangeRequest(range, invalid: invalidRange(request)) {
+        case .whole: break
+        case .header(let value): request.headers.append(("Range", value))
+        case .empty(let offset):
+            _ = try await emptyRange(key, offset: offset, request)
+            return 0
+        }
+        if let ifMatch { request.headers.append(("If-Match", "\"\(ifMatch)\"")) }
+        request.sink = region
+        let outcome = try await client.send(request)
+        let response = outcome.response
+        if response.status == 416 {
+            _ = try await rangeOutside(key, range, request)
+            return 0
+        }
+        if response.status == 412, let ifMatch {
+            throw ObjectStoreError(.preconditionFailed, operation: "get", key: request.displayKey, serverCode: "PreconditionFailed",
+                                   message: "the object changed during the download (its ETag is no longer \(ifMatch)); download it again")
+        }
+        guard response.status == 200 || response.status == 206 else { throw client.error(outcome, request) }
+        // A whole-object answer to a range is only the asked-for bytes when the range starts at 0.
+        let fromStart: Bool = switch range {
+        case nil: true
+        case .bounded(let offset, _), .from(let offset): offset == 0
+        case .suffix: false
+        }
+        if response.status == 200 && !fromStart {
+            throw ObjectStoreError(.other, operation: "get", key: request.displayKey, serverCode: "HTTP 200",
+                                   message: "the server ignored the Range header and sent the whole object")
+        }
+        return response.streamedBytes
     }
 
     // MARK: put

@@ -57,52 +57,75 @@ struct Transfer: Sendable {
         return files.count
     }
 
+    /// Downloads one object to `localPath`. The bytes go to a staging file next to it, renamed to
+    /// `localPath` only when complete, so a failure never leaves a partial file under that name.
     func downloadFile(key: String, localPath: String) async throws {
         let meta = try await store.head(key)
         let folder = (localPath as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let staging = localPath + ".lakectl-download-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: staging, contents: nil),
-              let handle = FileHandle(forWritingAtPath: staging) else {
-            throw LocalFileError(path: localPath, message: "cannot create the file")
+        let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw LocalFileError(path: localPath, message: "cannot create the file (\(String(cString: strerror(errno))))")
         }
         do {
-            // Like s3transfer: objects larger than one part come down as parallel ranged GETs.
+            // Like s3transfer: objects larger than one part come down as parallel ranged GETs, each
+            // written at its offset (with a streaming store, straight from the network buffers).
             if meta.size <= Int64(partSize) {
-                try handle.write(contentsOf: try await store.get(key))
+                try await downloadRange(key: key, range: nil, eTag: meta.eTag, fd: fd, localPath: localPath)
             } else {
                 let step = Int64(partSize)
-                let size = meta.size
-                var ranges: [(Int64, Int64)] = []
-                var offset: Int64 = 0
-                while offset < size {
-                    ranges.append((offset, Swift.min(step, size - offset)))
-                    offset += step
-                }
-                let fd = handle.fileDescriptor
+                let ranges = stride(from: Int64(0), to: meta.size, by: Int(step)).map { ($0, Swift.min(step, meta.size - $0)) }
                 try await forEach(ranges) { (range: (Int64, Int64)) in
-                    let bytes = try await store.getRange(key, offset: range.0, length: range.1)
-                    try bytes.withUnsafeBytes { buffer in
-                        var done = 0
-                        while done < buffer.count {
-                            let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(range.0) + off_t(done))
-                            if n < 0 {
-                                if errno == EINTR { continue }
-                                throw LocalFileError(path: localPath, message: String(cString: strerror(errno)))
-                            }
-                            done += n
-                        }
-                    }
+                    try await downloadRange(key: key, range: range, eTag: meta.eTag, fd: fd, localPath: localPath)
                 }
             }
-            try handle.close()
+            guard close(fd) == 0 else {
+                throw LocalFileError(path: localPath, message: String(cString: strerror(errno)))
+            }
             guard rename(staging, localPath) == 0 else {
                 throw LocalFileError(path: localPath, message: String(cString: strerror(errno)))
             }
         } catch {
-            try? handle.close()
+            close(fd)
             unlink(staging)
             throw error
+        }
+    }
+
+    /// Writes `range` (offset, length) of `key`, or the whole object, into `fd` at the same offset.
+    private func downloadRange(key: String, range: (Int64, Int64)?, eTag: String?, fd: Int32, localPath: String) async throws {
+        let offset = range?.0 ?? 0
+        if let streaming = store as? any FileReadingStore {
+            let written: Int64
+            do {
+                written = try await streaming.read(key, range: range.map { .bounded(offset: $0.0, length: $0.1) }, ifMatch: eTag,
+                                                   into: FileRegion(descriptor: fd, offset: offset, maxLength: range?.1))
+            } catch let error as LocalFileWriteError {
+                throw LocalFileError(path: localPath, message: error.description)
+            }
+            if let range, written != range.1 {
+                throw LocalFileError(path: localPath, message: "\(key) changed during the download "
+                                     + "(\(written) bytes at offset \(offset) instead of \(range.1)); download it again")
+            }
+            return
+        }
+        let bytes: [UInt8]
+        if let range {
+            bytes = try await store.getRange(key, offset: range.0, length: range.1)
+        } else {
+            bytes = try await store.get(key)
+        }
+        try bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count, let base = buffer.baseAddress {
+                let n = pwrite(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw LocalFileError(path: localPath, message: String(cString: strerror(errno)))
+                }
+                done += n
+            }
         }
     }
 
