@@ -839,3 +839,20 @@ def test_deltalake_table_partitioned_by_a_key_column(lakectl, tmp_path, part_typ
     compact(lakectl, lake, dms, schema=dms_schema, tmp_path=tmp_path)
     apply_batch(table, [changes], ["p", "id"])
     assert table_rows(path, ["p", "id", "v"]) == oracle_rows(table, ["p", "id", "v"])
+
+
+def test_full_load_rows_apply_before_cdc_even_with_later_transfer_times(lakectl, tmp_path):
+    """DMS stamps full-load rows with the time each row was transferred (not a commit time); changes
+    committed during the full load are cached and applied after it. So a LOAD row whose timestamp is
+    later than a CDC change of its key still comes first (docs/MERGE.md rule 2)."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    schema = dict(ORDER_SCHEMA, sequence=None, before=[],
+                  columns=[c for c in ORDER_SCHEMA["columns"] if c["name"] not in ("AR_H_CHANGE_SEQ", "before_id")])
+    base = {n: None for n in ORDER_DATA}
+    load = [Change("I", dict(base, id=1, customer="loaded"), None, 5_000_000), Change("I", dict(base, id=2, customer="two"), None, 5_000_001)]
+    cdc = [Change("U", dict(base, id=1, customer="changed during load"), None, 3_000_000),
+           Change("D", dict(base, id=2), None, 4_000_000)]
+    write(dms / "LOAD00000001.csv", [order_line(c, seq=False, before=False) for c in load])
+    write(dms / "20240612-103127367.csv", [order_line(c, seq=False, before=False) for c in cdc])
+    compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    assert table_rows(lake / "tables/s/t", ["id", "customer"]) == [(1, "changed during load")]

@@ -205,7 +205,13 @@ public struct DMSSource: ChangeSource {
     /// Reads `files` into one change set in `tableSchema`, in the given order.
     public func read(_ files: [ChangeFileRef], tableSchema: Schema, keyColumns: [String]) async throws -> ChangeSet {
         let reader = DMSFileReader(tableSchema: tableSchema, fileSchema: fileSchema, keyColumns: keyColumns)
-        let parts = try await readParts(files, reader: reader, tableSchema: tableSchema, keyColumns: keyColumns)
+        var parts = try await readParts(files, reader: reader, tableSchema: tableSchema, keyColumns: keyColumns)
+        // DMS stamps full-load rows with the time each row was transferred, not a commit time, and
+        // applies the changes committed meanwhile after the load: full-load rows order as having no
+        // commit time (first), never after a change of their key.
+        for (i, file) in files.enumerated() where i < parts.count && DMSFileName(key: file.key, relativeTo: prefix)?.isFullLoad == true {
+            parts[i].commitTime = [Int64](repeating: ChangeSet.noTime, count: parts[i].commitTime.count)
+        }
         var fileOrdinal: [Int32] = []
         var rowInFile: [Int32] = []
         for (i, part) in parts.enumerated() {
