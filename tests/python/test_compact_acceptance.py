@@ -431,9 +431,12 @@ def test_dms_parquet_files_match_oracle(lakectl, tmp_path, with_schema):
     lt = parquet_changes(load, with_op=False)
     lt = lt.drop(["AR_H_CHANGE_SEQ", "before_id"])
     pq.write_table(lt, dms / "LOAD00000001.parquet", compression="none")
-    pq.write_table(parquet_changes(cdc1), dms / "20240612-103127367.parquet", compression="none")
+    # CompressionType=GZIP, EncodingType=plain, ParquetVersion=parquet-1-0 (v1 pages, row groups of 16).
+    pq.write_table(parquet_changes(cdc1), dms / "20240612-103127367.parquet", compression="gzip", use_dictionary=False,
+                   version="1.0", data_page_version="1.0", row_group_size=16)
     (dms / "2024/06/12").mkdir(parents=True)
-    pq.write_table(parquet_changes(cdc2), dms / "2024/06/12/20240612-1032273670.parquet", compression="snappy")
+    pq.write_table(parquet_changes(cdc2), dms / "2024/06/12/20240612-1032273670.parquet", compression="snappy",
+                   data_page_version="2.0")
     extra = ["--key", "id"]
     if with_schema:
         compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
@@ -610,6 +613,9 @@ def _upgrade(path, protocol=None, configuration=None, schema_field_metadata=None
 REFUSED = {
     "column_mapping": dict(protocol={"minReaderVersion": 2, "minWriterVersion": 5},
                            configuration={"delta.columnMapping.mode": "name", "delta.columnMapping.maxColumnId": "7"}),
+    "column_mapping_table_features": dict(protocol={"minReaderVersion": 3, "minWriterVersion": 7,
+                                                    "readerFeatures": ["columnMapping"], "writerFeatures": ["columnMapping"]},
+                                          configuration={"delta.columnMapping.mode": "id", "delta.columnMapping.maxColumnId": "7"}),
     "unknown_writer_feature": dict(protocol={"minReaderVersion": 1, "minWriterVersion": 7,
                                              "writerFeatures": ["appendOnly", "someFutureFeature"]}),
     "unknown_reader_feature": dict(protocol={"minReaderVersion": 3, "minWriterVersion": 7,
@@ -648,7 +654,8 @@ def test_tables_lakectl_cannot_write_are_refused_and_nothing_is_committed(lakect
         assert "lakectl" in out.stderr and ("not" in out.stderr or "cannot" in out.stderr), out.stderr
         assert out.stderr.startswith("lakectl: ") and "Fatal error" not in out.stderr, out.stderr
         assert sorted(p.name for p in (path / "_delta_log").iterdir()) == files
-        assert DeltaTable(str(path)).version() == version if case != "column_mapping" else True
+        if not case.startswith("column_mapping"):  # deltalake reads column mapping; the log is checked above
+            assert DeltaTable(str(path)).version() == version
 
 
 # ---------------------------------------------------------------------------------------------------
