@@ -863,3 +863,14 @@ def test_full_load_rows_apply_before_cdc_even_with_later_transfer_times(lakectl,
     write(dms / "20240612-103127367.csv", [order_line(c, seq=False, before=False) for c in cdc])
     compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
     assert table_rows(lake / "tables/s/t", ["id", "customer"]) == [(1, "changed during load")]
+
+
+def test_before_image_columns_not_matching_the_key_are_a_clear_error(lakectl, tmp_path):
+    """A schema file with two before-image columns for a one-column --key: an error, not a crash."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    schema = {"columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "int"}, {"name": "v", "type": "string"},
+                          {"name": "b1", "type": "int"}, {"name": "b2", "type": "int"}], "op": "Op", "before": ["b1", "b2"]}
+    write(dms / "20240612-100000000.csv", ["I,1,a,,\n", "U,2,b,1,\n"])
+    out = compact(lakectl, lake, dms, "--key", "id", schema=schema, tmp_path=tmp_path, check=False)
+    assert out.returncode == 1 and out.stderr.startswith("lakectl: ") and "before-image" in out.stderr, out.stderr
+    assert not (lake / "tables/s/t/_delta_log").exists()

@@ -204,6 +204,9 @@ public struct DMSSource: ChangeSource {
 
     /// Reads `files` into one change set in `tableSchema`, in the given order.
     public func read(_ files: [ChangeFileRef], tableSchema: Schema, keyColumns: [String]) async throws -> ChangeSet {
+        if let fs = fileSchema, !fs.before.isEmpty, fs.before.count != keyColumns.count {
+            throw MergeError("the schema file lists \(fs.before.count) before-image column(s) (\(fs.before.joined(separator: ", "))) but the key has \(keyColumns.count) (\(keyColumns.joined(separator: ", "))); list one before-image column per key column, in key order")
+        }
         let reader = DMSFileReader(tableSchema: tableSchema, fileSchema: fileSchema, keyColumns: keyColumns)
         var parts = try await readParts(files, reader: reader, tableSchema: tableSchema, keyColumns: keyColumns)
         // DMS stamps full-load rows with the time each row was transferred, not a commit time, and
