@@ -63,10 +63,16 @@ public enum DeltaPaths {
 
     /// Hive-style escaping of a folder name component: every byte outside `[A-Za-z0-9._-]` becomes `%XX`.
     public static func escapePartitionComponent(_ text: String) -> String {
+        percentEncode(text, keeping: isFolderSafe)
+    }
+
+    /// `text` with every byte for which `keep` is false written as `%XX` (uppercase hex).
+    @inline(__always)
+    static func percentEncode(_ text: String, keeping keep: (UInt8) -> Bool) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
-            if isFolderSafe(byte) {
+            if keep(byte) {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
@@ -95,18 +101,7 @@ public enum DeltaPaths {
     /// Encodes a relative object key as the log's URI path: bytes outside `[A-Za-z0-9._~/=-]` become `%XX`
     /// (so a folder escape `%3A` is recorded as `%253A`, as Spark and delta-rs do).
     public static func encodeURIPath(_ key: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(key.utf8.count)
-        for byte in key.utf8 {
-            if isFolderSafe(byte) || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "~") {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 15)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        percentEncode(key) { isFolderSafe($0) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "~") }
     }
 
     /// Decodes `%XX` escapes of a log path; malformed escapes are kept as written.

@@ -59,31 +59,6 @@ public enum ScalarValue: Sendable, Hashable, CustomStringConvertible {
 
 /// Text forms of values as the Delta protocol writes them.
 public enum DeltaValueFormat {
-    /// Days since the epoch → (year, month, day) (proleptic Gregorian).
-    static func civil(fromDays days: Int64) -> (Int64, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = Int(doy - (153 * mp + 2) / 5 + 1)
-        let m = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (m <= 2 ? y + 1 : y, m, d)
-    }
-
-    /// (year, month, day) → days since the epoch.
-    static func days(year: Int64, month: Int, day: Int) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = Int64(month > 2 ? month - 3 : month + 9)
-        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
     static func pad(_ v: Int64, _ width: Int) -> String {
         let s = String(abs(v))
         let padded = s.count < width ? String(repeating: "0", count: width - s.count) + s : s
@@ -92,8 +67,7 @@ public enum DeltaValueFormat {
 
     /// `YYYY-MM-DD`.
     public static func date(_ days: Int32) -> String {
-        let (y, m, d) = civil(fromDays: Int64(days))
-        return "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))"
+        ValueText.formatDate(days)
     }
 
     static func splitMicros(_ micros: Int64) -> (days: Int64, secondOfDay: Int64, micro: Int64) {
@@ -106,18 +80,14 @@ public enum DeltaValueFormat {
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, the partition-value form of timestamps.
     public static func timestampPartition(_ micros: Int64) -> String {
-        let (days, sod, micro) = splitMicros(micros)
-        let (y, m, d) = civil(fromDays: days)
-        var text = "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2)) \(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2))"
-        if micro != 0 { text += "." + pad(micro, 6) }
-        return text
+        var out: [UInt8] = []
+        ValueText.appendTimestamp(micros, separator: UInt8(ascii: " "), alwaysFraction: false, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, ISO 8601 in UTC with microseconds.
     public static func timestampISO(_ micros: Int64) -> String {
-        let (days, sod, micro) = splitMicros(micros)
-        let (y, m, d) = civil(fromDays: days)
-        return "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))T\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2)).\(pad(micro, 6))Z"
+        ValueText.formatTimestamp(micros, separator: "T") + "Z"
     }
 
     /// The statistics form of a timestamp: milliseconds, truncated (readers widen maxima by 999 µs).
@@ -126,8 +96,7 @@ public enum DeltaValueFormat {
         var millis = micros / 1000
         if micros % 1000 < 0 { millis -= 1 }
         let (days, sod, micro) = splitMicros(millis * 1000)
-        let (y, m, d) = civil(fromDays: days)
-        let date = "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))"
+        let date = ValueText.formatDate(Int32(clamping: days))
         let time = "\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2)).\(pad(micro / 1000, 3))"
         return utc ? "\(date)T\(time)Z" : "\(date) \(time)"
     }
@@ -138,10 +107,10 @@ public enum DeltaValueFormat {
         var sign: Int64 = 1
         var p = parts[...]
         if text.hasPrefix("-") { sign = -1; p = p.dropFirst() }
-        guard p.count == 3, let y = Int64(p[p.startIndex]), let m = Int(p[p.startIndex + 1]), let d = Int(p[p.startIndex + 2]),
-              (1...12).contains(m), (1...31).contains(d) else { return nil }
-        let v = days(year: sign * y, month: m, day: d)
-        return Int32(exactly: v)
+        // Years beyond ±10 million are outside Int32 days anyway (and would overflow the arithmetic).
+        guard p.count == 3, let y = Int(p[p.startIndex]), y <= 10_000_000, let m = Int(p[p.startIndex + 1]),
+              let d = Int(p[p.startIndex + 2]), (1...12).contains(m), (1...31).contains(d) else { return nil }
+        return Int32(exactly: ValueText.daysFromCivil(year: Int(sign) * y, month: m, day: d))
     }
 
     /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.f{1,9}][Z|+HH:MM]` into microseconds since the epoch.
@@ -177,13 +146,7 @@ public enum DeltaValueFormat {
 
     /// An unscaled decimal as text with `scale` fraction digits (`-12.30`).
     public static func decimal(_ unscaled: Int128, scale: Int) -> String {
-        let negative = unscaled < 0
-        var digits = String(unscaled.magnitude)
-        if scale > 0 {
-            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
-        }
-        return negative ? "-" + digits : digits
+        ValueText.formatDecimal(unscaled, scale: scale)
     }
 
     /// Parses decimal text (`-12.3`, `1.5E+2`) into an unscaled value at `scale`; `nil` when it does

@@ -116,11 +116,21 @@ public enum ValueText {
     /// `maxDigits` significant digits in `m`; nil for anything else (then the full parser decides).
     @inline(__always)
     static func decimalParts(_ t: UnsafeBufferPointer<UInt8>, maxDigits: Int) -> (m: UInt64, k: Int, negative: Bool)? {
+        guard let parts = scanDecimal(t, maxDigits: maxDigits, as: UInt64.self) else { return nil }
+        return (parts.mantissa, parts.exponent - parts.fractionDigits, parts.negative)
+    }
+
+    /// The pieces of `[+-]digits[.digits][(e|E)[+-]digits]`: the digits as one integer (at most
+    /// `maxDigits` significant ones, which `Mantissa` must hold), how many of them follow the dot,
+    /// and the exponent (below 100,000 in magnitude); nil for anything else.
+    @inline(__always)
+    static func scanDecimal<Mantissa: FixedWidthInteger>(_ t: UnsafeBufferPointer<UInt8>, maxDigits: Int, as: Mantissa.Type)
+        -> (mantissa: Mantissa, fractionDigits: Int, exponent: Int, negative: Bool)? {
         let n = t.count
         var i = 0
         var negative = false
         if n > 0, t[0] == UInt8(ascii: "-") || t[0] == UInt8(ascii: "+") { negative = t[0] == UInt8(ascii: "-"); i = 1 }
-        var m: UInt64 = 0
+        var m: Mantissa = 0
         var significant = 0
         var fractionDigits = 0
         var sawDot = false
@@ -131,7 +141,7 @@ public enum ValueText {
             if d < 10 {
                 if significant > 0 || d != 0 { significant += 1 }
                 guard significant <= maxDigits else { return nil }
-                m = m &* 10 &+ UInt64(d)
+                m = m &* 10 &+ Mantissa(d)
                 sawDigit = true
                 if sawDot { fractionDigits += 1 }
             } else if c == UInt8(ascii: "."), !sawDot {
@@ -157,7 +167,7 @@ public enum ValueText {
             }
             if exponentNegative { exponent = -exponent }
         }
-        return (m, exponent - fractionDigits, negative)
+        return (m, fractionDigits, exponent, negative)
     }
 
     /// Shortest text that reads back to the same value: `nan`, `inf`, `-inf` for the specials.
@@ -206,43 +216,11 @@ public enum ValueText {
     /// unscaled value at `scale`; nil when it needs more than `scale` fractional digits (non-zero
     /// digits would be lost) or more than `precision` digits.
     public static func parseDecimal(_ t: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int) -> Int128? {
-        var i = 0
-        let n = t.count
-        guard n > 0 else { return nil }
-        var negative = false
-        if t[0] == UInt8(ascii: "-") || t[0] == UInt8(ascii: "+") { negative = t[0] == UInt8(ascii: "-"); i = 1 }
-        var mantissa: Int128 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var inFraction = false
-        var sawDigit = false
-        while i < n {
-            let c = t[i]
-            if c == UInt8(ascii: ".") {
-                guard !inFraction else { return nil }
-                inFraction = true
-            } else if c &- 48 < 10 {
-                sawDigit = true
-                if mantissa != 0 || c != 48 { digits += 1 }
-                guard digits <= 38 else { return nil }
-                mantissa = mantissa * 10 + Int128(c &- 48)
-                if inFraction { fractionDigits += 1 }
-            } else {
-                break
-            }
-            i += 1
-        }
-        guard sawDigit else { return nil }
-        var exponent = 0
-        if i < n {
-            guard t[i] | 0x20 == UInt8(ascii: "e"), i + 1 < n else { return nil }
-            let rest = UnsafeBufferPointer(rebasing: t[(i + 1)...])
-            guard let e = parseInt64(rest), abs(e) < 100 else { return nil }
-            exponent = Int(e)
-        }
-        guard let scaled = rescale(mantissa, from: fractionDigits - exponent, to: scale),
+        // 38 digits stay below 10^38 < Int128.max.
+        guard let parts = scanDecimal(t, maxDigits: 38, as: Int128.self), abs(parts.exponent) < 100,
+              let scaled = rescale(parts.mantissa, from: parts.fractionDigits - parts.exponent, to: scale),
               fits(scaled, precision: precision) else { return nil }
-        return negative ? -scaled : scaled
+        return parts.negative ? -scaled : scaled
     }
 
     /// Exact text of a decimal: `-12.30` for (-1230, scale 2).

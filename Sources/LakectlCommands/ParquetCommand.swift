@@ -196,7 +196,7 @@ struct ParquetMeta: AsyncParsableCommand {
         case (.int(let v), _): out.append(contentsOf: String(v).utf8)
         case (.double(let v), .float32): ParquetValueFormatter.appendFloat(v, text: "\(Float(v))", to: &out)
         case (.double(let v), _): ParquetValueFormatter.appendFloat(v, text: "\(v)", to: &out)
-        case (.decimal(let v), .decimal(_, let scale)): ParquetValueFormatter.appendQuoted(ParquetValueFormatter.formatDecimal(v, scale: scale), to: &out)
+        case (.decimal(let v), .decimal(_, let scale)): ParquetValueFormatter.appendQuoted(ValueText.formatDecimal(v, scale: scale), to: &out)
         case (.decimal(let v), _): ParquetValueFormatter.appendQuoted(String(v), to: &out)
         case (.bytes(let b), .string): ParquetValueFormatter.appendJSONString(b, to: &out)
         case (.bytes(let b), _): ParquetValueFormatter.appendQuoted(Data(b).base64EncodedString(), to: &out)

@@ -21,7 +21,7 @@ enum ParquetValueFormatter {
         case (.int64(let v), _): appendInteger(v[row], to: &out)
         case (.float32(let v), _): appendFloat(Double(v[row]), text: "\(v[row])", to: &out)
         case (.float64(let v), _): appendFloat(v[row], text: "\(v[row])", to: &out)
-        case (.int128(let v), .decimal(_, let scale)): appendQuoted(formatDecimal(v[row], scale: scale), to: &out)
+        case (.int128(let v), .decimal(_, let scale)): appendQuoted(ValueText.formatDecimal(v[row], scale: scale), to: &out)
         case (.int128(let v), _): appendQuoted(String(v[row]), to: &out)
         case (.bytes(let v), .string): appendJSONString(v[row], to: &out)
         case (.bytes(let v), _): appendQuoted(Data(v[row]).base64EncodedString(), to: &out)
@@ -111,46 +111,13 @@ enum ParquetValueFormatter {
 
     // MARK: Dates and times
 
-    /// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's civil_from_days).
-    static func civil(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-
     static func formatDate(_ days: Int64) -> String {
-        let (y, m, d) = civil(days)
-        let year = y < 0 ? "-" + pad(-y, 4) : pad(y, 4)
-        return "\(year)-\(pad(m, 2))-\(pad(d, 2))"
+        var out: [UInt8] = []
+        ValueText.appendDate(Int(days), to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func formatTimestamp(_ micros: Int64, utc: Bool) -> String {
-        let perDay: Int64 = 86_400_000_000
-        var days = micros / perDay
-        var rem = micros % perDay
-        if rem < 0 { rem += perDay; days -= 1 }
-        let seconds = rem / 1_000_000
-        let fraction = rem % 1_000_000
-        return formatDate(days) + "T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))" + (utc ? "Z" : "")
-    }
-
-    static func formatDecimal(_ unscaled: Int128, scale: Int) -> String {
-        let negative = unscaled < 0
-        var digits = negative ? String(unscaled.magnitude) : String(unscaled)
-        guard scale > 0 else { return (negative ? "-" : "") + digits }
-        if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
-        let point = digits.index(digits.endIndex, offsetBy: -scale)
-        return (negative ? "-" : "") + digits[..<point] + "." + digits[point...]
+        ValueText.formatTimestamp(micros, separator: "T") + (utc ? "Z" : "")
     }
 }

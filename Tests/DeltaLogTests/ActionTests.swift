@@ -76,6 +76,8 @@ import Testing
         #expect(DeltaValueFormat.date(-1) == "1969-12-31")
         #expect(DeltaValueFormat.date(19723) == "2024-01-01")
         #expect(DeltaValueFormat.parseDate("2024-02-29") == 19782)
+        // A year far outside Int32 days is refused, not an arithmetic overflow (a corrupt partition value).
+        #expect(DeltaValueFormat.parseDate("99999999999999999-01-01") == nil)
         #expect(DeltaValueFormat.timestampISO(1_500_000) == "1970-01-01T00:00:01.500000Z")
         #expect(DeltaValueFormat.timestampPartition(-1) == "1969-12-31 23:59:59.999999")
         #expect(DeltaValueFormat.timestampStat(1_999, utc: true) == "1970-01-01T00:00:00.001Z")

@@ -97,6 +97,10 @@ func makeBatch() throws -> ColumnBatch {
     #expect(p("-0.5") { ValueText.parseDecimal($0, precision: 10, scale: 2) } == -50)
     #expect(p("1.005") { ValueText.parseDecimal($0, precision: 10, scale: 2) } == nil)
     #expect(p("1.2e2") { ValueText.parseDecimal($0, precision: 10, scale: 2) } == 12000)
+    #expect(p("125E-2") { ValueText.parseDecimal($0, precision: 10, scale: 2) } == 125)
+    #expect(p("0e100") { ValueText.parseDecimal($0, precision: 10, scale: 2) } == nil)  // exponents stay below 100
+    #expect(p("1.2.3") { ValueText.parseDecimal($0, precision: 10, scale: 2) } == nil)
+    #expect(p("1e+") { ValueText.parseDecimal($0, precision: 10, scale: 2) } == nil)
     let max38 = String(repeating: "9", count: 38)
     #expect(p(max38) { ValueText.parseDecimal($0, precision: 38, scale: 0) } != nil)
     #expect(p(max38 + "9") { ValueText.parseDecimal($0, precision: 38, scale: 0) } == nil)
