@@ -874,3 +874,19 @@ def test_before_image_columns_not_matching_the_key_are_a_clear_error(lakectl, tm
     out = compact(lakectl, lake, dms, "--key", "id", schema=schema, tmp_path=tmp_path, check=False)
     assert out.returncode == 1 and out.stderr.startswith("lakectl: ") and "before-image" in out.stderr, out.stderr
     assert not (lake / "tables/s/t/_delta_log").exists()
+
+
+def test_oracle_style_upper_case_headers_and_a_lower_case_key(lakectl, tmp_path):
+    """Oracle sources write upper-case column names (AddColumnName=true); Delta names are
+    case-insensitive, so `--key employee_id` names EMPLOYEE_ID, on a new table and on a deltalake one."""
+    dms = tmp_path / "dms"
+    write(dms / "LOAD00000001.csv", ["EMPLOYEE_ID,FIRST_NAME,SALARY\n", "100,Steven,24000.00\n", "101,Neena,17000.00\n"])
+    write(dms / "20190118-184518184.csv", ["Op,EMPLOYEE_ID,FIRST_NAME,SALARY\n", "U,101,Neena2,17500.00\n", "D,100,,\n", "I,102,Lex,\n"])
+    compact(lakectl, tmp_path / "lake", dms, "--key", "employee_id")
+    assert table_rows(tmp_path / "lake/tables/s/t", ["EMPLOYEE_ID", "FIRST_NAME", "SALARY"]) == [
+        ("101", "Neena2", "17500.00"), ("102", "Lex", None)]
+    path = tmp_path / "lake2/tables/s/t"
+    write_deltalake(str(path), pa.table({"employee_id": pa.array([100, 101], pa.int64()), "first_name": ["S", "N"],
+                                          "salary": pa.array([D("1.00"), D("2.00")], pa.decimal128(8, 2))}))
+    compact(lakectl, tmp_path / "lake2", dms, "--key", "employee_id")
+    assert table_rows(path, ["employee_id", "first_name", "salary"]) == [(101, "Neena2", D("17500.00")), (102, "Lex", None)]

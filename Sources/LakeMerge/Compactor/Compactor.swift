@@ -213,6 +213,14 @@ public struct Compactor: Sendable {
         }
     }
 
+    /// Key column names as `schema` spells them: Delta column names are case-insensitive, so
+    /// `--key employee_id` names an `EMPLOYEE_ID` column (Oracle sources write upper case headers).
+    static func spelled(_ key: [String], as schema: Schema) -> [String] {
+        key.map { k in
+            schema.index(of: k) != nil ? k : (schema.fields.first { $0.name.lowercased() == k.lowercased() }?.name ?? k)
+        }
+    }
+
     /// Table schema, key and partitioning for this round.
     struct Layout: Sendable {
         /// Columns the change files carry (the table minus derived partition columns).
@@ -262,10 +270,11 @@ public struct Compactor: Sendable {
             let specs = try stored.split(separator: ",").map { try PartitionSpec(parsing: String($0)) }
             let derived = specs.filter { $0.unit != nil }
             let derivedNames = Set(derived.map(\.column))
-            let key = options.keyColumns ?? existing.configuration["lakectl.primaryKey"].map { $0.split(separator: ",").map(String.init) }
-                ?? (pending.key.isEmpty ? nil : pending.key) ?? []
+            let key = Self.spelled(options.keyColumns ?? existing.configuration["lakectl.primaryKey"].map { $0.split(separator: ",").map(String.init) }
+                ?? (pending.key.isEmpty ? nil : pending.key) ?? [], as: schema)
             guard !key.isEmpty else { throw MergeError("\(name): no primary key: pass --key COL,...") }
-            if let stored = existing.configuration["lakectl.primaryKey"], stored.split(separator: ",").map(String.init) != key {
+            if let stored = existing.configuration["lakectl.primaryKey"],
+               stored.split(separator: ",").map({ $0.lowercased() }) != key.map({ $0.lowercased() }) {
                 throw MergeError("\(name): --key \(key.joined(separator: ",")) differs from the table's primary key \(stored)")
             }
             let added = try evolvedColumns(table: schema, changeFields: pending.fields)
@@ -275,9 +284,9 @@ public struct Compactor: Sendable {
         }
         let fields = pending.fields
         guard !fields.isEmpty else { throw MergeError("\(name): the change files declare no columns; pass --schema FILE") }
-        let key = options.keyColumns ?? pending.key
-        guard !key.isEmpty else { throw MergeError("\(name): no primary key: pass --key COL,... or put \"key\" in the schema file") }
         let dataSchema = Schema(fields)
+        let key = Self.spelled(options.keyColumns ?? pending.key, as: dataSchema)
+        guard !key.isEmpty else { throw MergeError("\(name): no primary key: pass --key COL,... or put \"key\" in the schema file") }
         for k in key where dataSchema.index(of: k) == nil {
             throw MergeError("\(name): key column '\(k)' is not a column of the change files")
         }
