@@ -921,3 +921,33 @@ def test_dms_large_files_with_every_meta_column_match_oracle(lakectl, tmp_path):
     compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
     table = apply_batch({}, [load] + cdc, ["id"])
     assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_default_before_image_columns_without_a_schema_file(lakectl, tmp_path, fmt):
+    """add-before-image-columns with its default prefix (BI_<key column>): with headers (CSV) or
+    Parquet column names and no schema file, a U whose BI_ key differs moves the row; BI_ columns
+    never become table columns."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    dms.mkdir()
+    header = ["Op", "order_id", "product_id", "qty", "BI_order_id", "BI_product_id"]
+    load = [["I", 30004, 1, 11, None, None], ["I", 30004, 2, 12, None, None], ["I", 30005, 1, 5, None, None]]
+    cdc = [["U", 30004, 66, 11, 30004, 1], ["I", 30004, 3, 13, None, None], ["U", 30005, 1, 6, 30005, 1],
+           ["D", 30004, 2, None, None, None]]
+    if fmt == "csv":
+        def lines(rows):
+            return [",".join(header) + "\n"] + [",".join("" if v is None else str(v) for v in r) + "\n" for r in rows]
+        write(dms / "LOAD00000001.csv", lines(load))
+        write(dms / "20240705-201037838.csv", lines(cdc))
+    else:
+        def table(rows):
+            cols = list(zip(*rows))
+            return pa.table({h: pa.array(list(c), pa.string() if h == "Op" else pa.int32()) for h, c in zip(header, cols)})
+        pq.write_table(table(load), dms / "LOAD00000001.parquet")
+        pq.write_table(table(cdc), dms / "20240705-201037838.parquet")
+    compact(lakectl, lake, dms, "--key", "order_id,product_id")
+    dt = DeltaTable(str(lake / "tables/s/t"))
+    assert [f.name for f in dt.schema().fields] == ["order_id", "product_id", "qty"]
+    got = table_rows(lake / "tables/s/t", ["order_id", "product_id", "qty"])
+    conv = (lambda v: str(v)) if fmt == "csv" else (lambda v: v)
+    assert got == sorted([(conv(30004), conv(66), conv(11)), (conv(30004), conv(3), conv(13)), (conv(30005), conv(1), conv(6))], key=repr)

@@ -56,7 +56,7 @@ extension DMSFileReader {
         for role in roles where role != .ignore {
             guard seen.insert(role).inserted else { return nil }
         }
-        let beforeCount = fileSchema?.before.count ?? 0
+        let beforeCount = fileSchema?.before.count ?? (roles.contains { if case .before = $0 { true } else { false } } ? beforeColumnCount : 0)
         let beforeTypes = (0..<beforeCount).map { i -> DataType in
             tableSchema.index(of: keyColumns.indices.contains(i) ? keyColumns[i] : "").map { tableSchema.fields[$0].type } ?? .string
         }

@@ -47,7 +47,7 @@ struct DMSFileReader {
     func readRecords(text: [UInt8], source: String) throws -> Part {
         var records = DMSCSVRecords(text: text)
         var builders = tableSchema.fields.map { ColumnBuilder(type: $0.type) }
-        let beforeCount = fileSchema?.before.count ?? 0
+        let beforeCount = beforeColumnCount
         var beforeBuilders = (0..<beforeCount).map { i -> ColumnBuilder in
             let keyType = tableSchema.index(of: keyColumns.indices.contains(i) ? keyColumns[i] : "").map { tableSchema.fields[$0].type } ?? .string
             return ColumnBuilder(type: keyType)
@@ -144,8 +144,26 @@ struct DMSFileReader {
                 throw MergeError("\(source): data row \(row + 1): key column '\(key)' is empty (NULL); every change needs its key")
             }
         }
+        // Without a schema file, before-image columns exist only where a header names them.
+        let hasBefore = fileSchema != nil ? beforeCount > 0 : roles?.contains { if case .before = $0 { true } else { false } } == true
         return Part(rows: batch, ops: ops, sequence: sequence, commitTime: commitTime,
-                    beforeKeys: beforeCount > 0 ? beforeBuilders.indices.map { beforeBuilders[$0].finish() } : nil)
+                    beforeKeys: hasBefore ? beforeBuilders.indices.map { beforeBuilders[$0].finish() } : nil)
+    }
+
+    /// Before-image columns, one per key column: the schema file's `before`, else (headers only)
+    /// DMS's default `add-before-image-columns` naming, `BI_<key column>`.
+    var beforeColumnCount: Int { fileSchema?.before.count ?? keyColumns.count }
+
+    /// DMS's default before-image column prefix (`add-before-image-columns`, `column-prefix`).
+    static let beforeImagePrefix = "bi_"
+
+    /// Whether header column `name` is a DMS before-image column (`BI_<column>`) of another column
+    /// in `names`: not data (used only without a schema file).
+    static func isDefaultBeforeImage(_ name: String, among names: [String]) -> Bool {
+        let lower = name.lowercased()
+        guard lower.hasPrefix(beforeImagePrefix), lower.count > beforeImagePrefix.count else { return false }
+        let rest = lower.dropFirst(beforeImagePrefix.count)
+        return names.contains { $0.lowercased() == rest }
     }
 
     /// If the current record is a header, a function that maps it to roles.
@@ -163,6 +181,11 @@ struct DMSFileReader {
                 if let s = fileSchema?.sequence, lower == s.lowercased() { return .sequence }
                 if fileSchema?.sequence == nil, ["_seq", "ar_h_change_seq", "$ar_h_change_seq"].contains(lower) { return .sequence }
                 if let k = fileSchema?.before.firstIndex(where: { $0.lowercased() == lower }) { return .before(k) }
+                if fileSchema == nil, Self.isDefaultBeforeImage(name, among: names) {
+                    // `BI_<key>` is the key's before-image; of another column, it carries nothing we use.
+                    let rest = lower.dropFirst(Self.beforeImagePrefix.count)
+                    return keyColumns.firstIndex { $0.lowercased() == rest }.map { .before($0) } ?? .ignore
+                }
                 if let c = tableSchema.fields.firstIndex(where: { $0.name.lowercased() == lower }) { return .data(c) }
                 throw MergeError("\(source): header column '\(name)' is not a column of the table; add it to the schema file (--schema) or drop it from the mapping")
             }

@@ -118,7 +118,8 @@ public struct DMSSource: ChangeSource {
                 guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no data columns; pass --schema FILE") }
             } else {
                 let header = try await headerNames(of: first.name.ref)
-                fields = header.filter { !Self.headerMetaColumns.contains($0.lowercased()) }.map { Field($0, .string) }
+                fields = header.filter { !Self.headerMetaColumns.contains($0.lowercased()) && !DMSFileReader.isDefaultBeforeImage($0, among: header) }
+                    .map { Field($0, .string) }
                 guard !fields.isEmpty else { throw MergeError("\(first.name.key): has no header; pass --schema FILE") }
             }
         }
@@ -164,7 +165,8 @@ public struct DMSSource: ChangeSource {
             let fields: [Field]
             switch file.format {
             case .csv:
-                fields = try await headerNames(of: file).filter { !Self.headerMetaColumns.contains($0.lowercased()) }
+                let header = try await headerNames(of: file)
+                fields = header.filter { !Self.headerMetaColumns.contains($0.lowercased()) && !DMSFileReader.isDefaultBeforeImage($0, among: header) }
                     .map { Field($0, .string) }
             case .parquet:
                 fields = try await parquetFields(of: file)
@@ -183,7 +185,9 @@ public struct DMSSource: ChangeSource {
         } else {
             reader = try await ParquetReader.open(ObjectStoreSource(store: store, key: file.key))
         }
-        return try reader.schema().fields.filter { !Self.headerMetaColumns.contains($0.name.lowercased()) }
+        let fields = try reader.schema().fields
+        let names = fields.map(\.name)
+        return fields.filter { !Self.headerMetaColumns.contains($0.name.lowercased()) && !DMSFileReader.isDefaultBeforeImage($0.name, among: names) }
             .map { Field($0.name, $0.type, nullable: true) }
     }
 
@@ -223,9 +227,9 @@ public struct DMSSource: ChangeSource {
         }
         let rows = try ColumnBatch.concatenating(parts.map(\.rows), schema: tableSchema)
         var beforeKeys: [Column]?
-        if let fs = fileSchema, !fs.before.isEmpty {
+        if fileSchema?.before.isEmpty == false || parts.contains(where: { $0.beforeKeys != nil }) {
             var cols: [Column] = []
-            for k in 0..<fs.before.count {
+            for k in 0..<(fileSchema?.before.count ?? keyColumns.count) {
                 let type = tableSchema.index(of: keyColumns[k]).map { tableSchema.fields[$0].type } ?? .string
                 let pieces = parts.map { $0.beforeKeys?[k] ?? .nulls(type, count: $0.rows.rowCount) }
                 guard let c = Column.concatenating(pieces, type: type) else { throw MergeError("before-image columns differ in type between files") }
@@ -353,8 +357,10 @@ public struct DMSSource: ChangeSource {
             }
         }
         var beforeKeys: [Column]?
-        if let fs = fileSchema, !fs.before.isEmpty {
-            beforeKeys = try fs.before.enumerated().map { k, name in
+        // The schema file's before-image columns, else DMS's default names `BI_<key column>`.
+        let beforeNames = fileSchema?.before ?? keyColumns.map { "BI_" + $0 }
+        if fileSchema?.before.isEmpty == false || (fileSchema == nil && beforeNames.contains { find($0) != nil }) {
+            beforeKeys = try beforeNames.enumerated().map { k, name in
                 let type = tableSchema.index(of: keyColumns[k]).map { tableSchema.fields[$0].type } ?? .string
                 guard let i = find(name) else { return .nulls(type, count: n) }
                 return try convert(batch.columns[i], from: batch.schema.fields[i].type, to: type, context: "\(file.key) column \(name)")
