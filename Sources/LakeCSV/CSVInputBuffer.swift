@@ -24,8 +24,11 @@ final class CSVInputBuffer {
         var newCapacity = capacity
         while newCapacity < needed { newCapacity *= 2 }
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity + Self.slack)
-        grown.initialize(repeating: 0, count: newCapacity + Self.slack)
-        grown.update(from: base, count: count)
+        // Only the data and the slack need defined bytes; zero-filling megabytes about to be
+        // overwritten cost more than the parsing of them.
+        // (The bytes between them are stale data to the scanners, as after ``removePrefix(_:)``.)
+        grown.initialize(from: base, count: count)
+        (grown + newCapacity).initialize(repeating: 0, count: Self.slack)
         base.deallocate()
         base = grown
         capacity = newCapacity

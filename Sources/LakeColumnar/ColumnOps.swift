@@ -1,6 +1,30 @@
 // Slicing, gathering and concatenating columns and batches. Each works per storage kind on
 // contiguous buffers; gather is the merge job's hot path.
 
+import Dispatch
+
+/// Runs one job per column, on all cores when `parallel` (large batches: each column is a
+/// separate buffer, so the copies are independent).
+enum ParallelColumns {
+    static func map(count: Int, parallel: Bool, _ body: @Sendable (Int) -> Column) -> [Column] {
+        guard parallel, count > 1 else { return (0..<count).map(body) }
+        let slots = UnsafeMutableBufferPointer<Column?>.allocate(capacity: count)
+        slots.initialize(repeating: nil)
+        defer {
+            slots.deinitialize()
+            slots.deallocate()
+        }
+        let out = ColumnSlots(slots: slots)
+        DispatchQueue.concurrentPerform(iterations: count) { i in out.slots[i] = body(i) }
+        return slots.map { $0 ?? Column(.empty(.int64)) }
+    }
+}
+
+/// One slot per column; each job writes only its own.
+private struct ColumnSlots: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<Column?>
+}
+
 extension Bitmap {
     /// Bits `range` as a new bitmap.
     public func slice(_ range: Range<Int>) -> Bitmap {
@@ -207,11 +231,20 @@ extension ColumnBatch {
         for batch in batches where batch.schema != schema {
             throw .schemaMismatch("[\(batch.schema.names.joined(separator: ", "))] vs [\(schema.names.joined(separator: ", "))]")
         }
-        var columns: [Column] = []
-        for (i, field) in schema.fields.enumerated() {
-            columns.append(try Column.concat(batches.map { $0.columns[i] }, kind: field.type.storageKind))
+        let rowCount = batches.reduce(0) { $0 + $1.rowCount }
+        if batches.count == 1, let only = batches.first { return only }
+        for batch in batches {
+            for (column, field) in zip(batch.columns, schema.fields) where column.storage.kind != field.type.storageKind {
+                throw .schemaMismatch("cannot concatenate \(column.storage.kind) storage onto \(field.type.storageKind)")
+            }
         }
-        return ColumnBatch(schema: schema, columns: columns, rowCount: batches.reduce(0) { $0 + $1.rowCount })
+        // Columns are independent copies: large ones are joined on all cores.
+        let fields = schema.fields
+        let joined = ParallelColumns.map(count: fields.count, parallel: rowCount >= 1 << 16) { i in
+            // Kinds were checked above, so this cannot throw.
+            (try? Column.concat(batches.map { $0.columns[i] }, kind: fields[i].type.storageKind)) ?? Column(.empty(fields[i].type.storageKind))
+        }
+        return ColumnBatch(schema: schema, columns: joined, rowCount: rowCount)
     }
 
     /// The named columns, in the given order.

@@ -54,19 +54,23 @@ public struct LocalFolderStore: ObjectStore {
         defer { close(fd) }
         let meta = try statMeta(fd: fd, key: key, operation: "get")
         let (offset, length) = try resolve(range, size: meta.size, key: key)
-        var bytes = [UInt8](repeating: 0, count: Int(length))
-        var done = 0
-        while done < Int(length) {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                pread(fd, buffer.baseAddress! + done, Int(length) - done, off_t(offset) + off_t(done))
+        // Read straight into uninitialized storage: zero-filling first would touch every page twice.
+        var failure: Int32?
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(length)) { buffer, initialized in
+            var done = 0
+            while done < buffer.count, let base = buffer.baseAddress {
+                let n = pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }  // the file shrank under us
+                done += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Syscall.error(errno, operation: "get", key: key)
-            }
-            if n == 0 { bytes.removeSubrange(done...); break } // file shrank under us
-            done += n
+            initialized = done
         }
+        if let failure { throw Syscall.error(failure, operation: "get", key: key) }
         return GetResult(bytes: bytes, meta: meta)
     }
 

@@ -88,7 +88,13 @@ struct Compact: AsyncParsableCommand {
         options.explainKey = explain
         options.targetFileSize = targetFileSize
         options.memoryBudget = try Self.parseBytes(memoryBudget)
-        if isatty(STDERR_FILENO) != 0 {
+        if ProcessInfo.processInfo.environment["LAKECTL_TRACE"] != nil {
+            // Timed progress lines, one per step (for profiling a run, e.g. in BENCHMARKS.md).
+            let start = Date()
+            options.progress = { line in
+                FileHandle.standardError.write(Data(String(format: "[%7.3f s] ", Date().timeIntervalSince(start)).appending(line + "\n").utf8))
+            }
+        } else if isatty(STDERR_FILENO) != 0 {
             // A one-line progress display on a terminal, cleared before the summary prints.
             options.progress = { line in
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + String(line.prefix(100))).utf8))

@@ -27,6 +27,8 @@ struct CopyOnWrite: Sendable {
         var deletionVectorAdds: [AddFile] = []
         var readPaths: [String] = []
         var readWholeTable = false
+        /// The changed keys' range, for the commit's conflict check (``FilePruning/readPredicate()``).
+        var readPredicate: ScanPredicate?
         var filesRead = 0
         var bytesRead: Int64 = 0
         var inserted = 0
@@ -68,8 +70,12 @@ struct CopyOnWrite: Sendable {
             // rewrite claims are written at the end.
             let upsertParts: UpsertParts? = layout.partitionColumns.isEmpty ? nil : try splitUpserts(resolution.upsertRows)
             async let upsertAdds = upsertParts == nil ? writeUpserts(resolution.upsertRows, pool: pool) : []
-            let selection = try FilePruning(layout: layout, resolution: resolution).select(snapshot)
+            let pruning = FilePruning(layout: layout, resolution: resolution)
+            let selection = try pruning.select(snapshot)
+            result.readPredicate = pruning.readPredicate()
+            let rowGroupFilter = ChangedKeyFilter(keyName: layout.key[0], keys: pruning.changed)
             let candidates = selection.files
+            options.progress?("\(io.table.root): \(candidates.count) of \(snapshot.files.count) table file(s) may hold changed keys")
             result.readPaths = selection.readPaths
             result.readWholeTable = selection.readWholeTable
 
@@ -100,7 +106,7 @@ struct CopyOnWrite: Sendable {
                     } else if nextFile < candidates.count {
                         let file = candidates[nextFile]
                         nextFile += 1
-                        group.addTask { .matched(try await match(file)) }
+                        group.addTask { .matched(try await match(file, filter: rowGroupFilter)) }
                     } else {
                         return false
                     }
@@ -133,6 +139,7 @@ struct CopyOnWrite: Sendable {
             result.removes = touched.map(\.file) + marked.map(\.file)
             for found in marked { result.deletionVectorAdds.append(try await withDeletionVector(found)) }
             result.adds += try await upsertAdds
+            options.progress?("\(io.table.root): after-images written")
             for (partition, batch) in upsertParts?.claimRest() ?? [] {
                 result.adds += try await pool.write(batch, partition: partition)
             }
@@ -154,12 +161,17 @@ struct CopyOnWrite: Sendable {
 
     /// Reads a file's key columns, row group by row group, and finds the rows of changed keys. Rows
     /// the file's deletion vector deletes are not in the table: they match nothing.
-    private func match(_ file: AddFile) async throws -> FileMatches {
+    private func match(_ file: AddFile, filter: ChangedKeyFilter) async throws -> FileMatches {
         let reader = try await io.open(file)
         let deleted = try await io.deletedRows(file, reader: reader)
         var matched: [[Int32]] = []
         var groups: [Int32] = []
         for g in 0..<reader.rowGroupCount {
+            // A row group whose key statistics rule out every changed key need not be decoded.
+            guard filter.mayHold(reader, rowGroup: g) else {
+                matched.append([])
+                continue
+            }
             let keys = try await io.keyColumns(layout.key, of: file, reader: reader, group: g)
             var rows: [Int32] = []
             if let groupKeys = resolution.index.int64Keys, let values = keys.int64Values {

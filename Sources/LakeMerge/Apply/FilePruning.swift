@@ -22,6 +22,16 @@ import LakeParquet
 struct FilePruning: Sendable {
     let layout: Compactor.Layout
     let resolution: Resolution
+    /// Every changed key's first column, sorted (extracted once: the selection, the row-group filter
+    /// and the commit's read predicate all use it).
+    let changed: ChangedKeys
+
+    init(layout: Compactor.Layout, resolution: Resolution) {
+        self.layout = layout
+        self.resolution = resolution
+        let type = layout.tableSchema.index(of: layout.key[0]).map { layout.tableSchema.fields[$0].type }
+        changed = ChangedKeys(resolution: resolution, type: type)
+    }
 
     /// The files to read, and what the commit must record as read for conflict detection.
     struct Selection: Sendable {
@@ -32,52 +42,32 @@ struct FilePruning: Sendable {
         var readWholeTable = false
     }
 
-    /// The changed keys of one partition (or of the whole table when partitions cannot be used),
-    /// sorted, in the comparable form of the key's type.
-    private struct KeyGroup {
-        var ints: [Int64] = []
-        var strings: [[UInt8]] = []
-        var lowest: ScalarValue?
-        var highest: ScalarValue?
-        var hasNull = false
-        /// A key the statistics cannot place: every file of the partition is kept.
-        var keepAll = false
-    }
-
-    private enum KeyKind { case int, string, other }
-
     func select(_ snapshot: Snapshot) throws -> Selection {
         let files = snapshot.files
         guard !files.isEmpty, resolution.keyCount > 0 else { return Selection(files: []) }
         let keyName = layout.key[0]
-        guard let keyIndex = layout.tableSchema.index(of: keyName) else { return Selection(files: files) }
-        let type = layout.tableSchema.fields[keyIndex].type
-        let kind: KeyKind
-        switch type {
-        case .int8, .int16, .int32, .int64: kind = .int
-        case .string: kind = .string
-        default: kind = .other
-        }
+        guard let type = changed.type else { return Selection(files: files) }
 
+        // Rule 1: with partitions a key decides, each partition's files are checked against its own keys.
         let keyed = try keyedPartitions(snapshot: snapshot)
-        var groups: [[String?]: KeyGroup] = [:]
-        let sources = resolution.index.sources
-        for ref in resolution.index.representatives {
-            let keys = sources[Int(ref.source)]
-            let row = Int(ref.row)
-            let part = try keyed.map { try $0.values(keys, row: row) } ?? []
-            // In place: a copy of the group out of the dictionary would copy its arrays on every append.
-            Self.add(keys.columns[0], row: row, kind: kind, type: type, to: &groups[part, default: KeyGroup()])
-        }
-        for (part, var group) in groups {
-            group.ints.sort()
-            group.strings.sort { $0.lexicographicallyPrecedes($1) }
-            groups[part] = group
+        var groups: [[String?]: ChangedKeys] = [:]
+        if let keyed {
+            let sources = resolution.index.sources
+            for ref in resolution.index.representatives {
+                let keys = sources[Int(ref.source)]
+                let row = Int(ref.row)
+                let part = try keyed.values(keys, row: row)
+                // In place: a copy of the group out of the dictionary would copy its arrays on every append.
+                groups[part, default: ChangedKeys(type: type)].add(keys.columns[0], row: row)
+            }
+            for part in Array(groups.keys) { groups[part]?.sort() }
+        } else {
+            groups[[]] = changed
         }
 
         // Other key types: the files whose statistics overlap a group's [lowest, highest] (checked by the log).
         var inRange: Set<String> = []
-        if kind == .other {
+        if changed.kind == .other {
             for group in groups.values {
                 guard let lowest = group.lowest, let highest = group.highest else { continue }
                 inRange.formUnion(try snapshot.scan(.range(keyName, lower: lowest, upper: highest)).map(\.path))
@@ -87,26 +77,9 @@ struct FilePruning: Sendable {
             let part = keyed?.fileValues(file) ?? []
             guard let group = groups[part] else { return false }
             if group.keepAll { return true }
-            return Self.mayHold(group, file: file, keyName: keyName, kind: kind, inRange: inRange)
+            return Self.mayHold(group, file: file, keyName: keyName, inRange: inRange)
         }
         return Selection(files: picked, readPaths: picked.map(\.path))
-    }
-
-    /// Adds one changed key (first key column, `row`) to its partition's group.
-    private static func add(_ column: Column, row: Int, kind: KeyKind, type: DataType, to group: inout KeyGroup) {
-        if column.isNull(row) {
-            group.hasNull = true
-            return
-        }
-        switch (kind, column.storage) {
-        case (.string, .bytes(let v)): group.strings.append(Array(v[row]))
-        default:
-            let value = column.scalar(at: row, type: type)
-            if kind == .int, case .int(let i) = value { group.ints.append(i); return }
-            if kind != .other { group.keepAll = true; return }
-            if group.lowest.map({ (ScalarValue.compare(value, $0) ?? 0) < 0 }) ?? true { group.lowest = value }
-            if group.highest.map({ (ScalarValue.compare(value, $0) ?? 0) > 0 }) ?? true { group.highest = value }
-        }
     }
 
     /// What a round depends on besides the files it read, for the commit's conflict check: a
@@ -115,70 +88,35 @@ struct FilePruning: Sendable {
     /// work, so a key is never written twice by two writers. Nil when there are no changed keys.
     func readPredicate() -> ScanPredicate? {
         let keyName = layout.key[0]
-        guard let keyIndex = layout.tableSchema.index(of: keyName) else { return nil }
-        let type = layout.tableSchema.fields[keyIndex].type
-        var lowest: ScalarValue?, highest: ScalarValue?
-        var hasNull = false
-        let sources = resolution.index.sources
-        for ref in resolution.index.representatives {
-            let column = sources[Int(ref.source)].columns[0]
-            let value = column.scalar(at: Int(ref.row), type: type)
-            if case .null = value {
-                hasNull = true
-                continue
-            }
-            guard let lo = lowest, let hi = highest else {
-                lowest = value
-                highest = value
-                continue
-            }
-            guard let cl = ScalarValue.compare(value, lo), let ch = ScalarValue.compare(value, hi) else { return nil }
-            if cl < 0 { lowest = value }
-            if ch > 0 { highest = value }
-        }
+        guard changed.type != nil, let bounds = changed.bounds else { return nil }
         var parts: [ScanPredicate] = []
-        if let lowest, let highest { parts.append(.range(keyName, lower: lowest, upper: highest)) }
-        if hasNull { parts.append(.isNull(keyName)) }
+        if case .range(let lowest, let highest) = bounds { parts.append(.range(keyName, lower: lowest, upper: highest)) }
+        if changed.hasNull { parts.append(.isNull(keyName)) }
         return parts.count <= 1 ? parts.first : .or(parts)
     }
 
     /// Whether `file` may hold one of `group`'s keys, by its statistics of the first key column.
-    private static func mayHold(_ group: KeyGroup, file: AddFile, keyName: String, kind: KeyKind, inRange: Set<String>) -> Bool {
+    private static func mayHold(_ group: ChangedKeys, file: AddFile, keyName: String, inRange: Set<String>) -> Bool {
         guard let stats = file.parsedStats else { return true }
         if stats.numRecords == 0 { return false }
         let nulls = stats.nullCount[keyName]
         if group.hasNull, nulls.map({ $0 > 0 }) ?? true { return true }
         if let nulls, stats.numRecords > 0, nulls == stats.numRecords { return false }  // only nulls there
         let minStat = stats.minValues[keyName], maxStat = stats.maxValues[keyName]
-        switch kind {
+        switch group.kind {
         case .int:
             guard !group.ints.isEmpty else { return false }
             guard let min = minStat?.int64Value, let max = maxStat?.int64Value else { return true }
-            let i = lowerBound(group.ints, min, less: <)
-            return i < group.ints.count && group.ints[i] <= max
+            return group.anyInt(from: min, through: max)
         case .string:
             guard !group.strings.isEmpty else { return false }
             guard let minText = minStat?.stringValue else { return true }
-            let min = Array(minText.utf8)
-            let i = lowerBound(group.strings, min) { $0.lexicographicallyPrecedes($1) }
-            guard i < group.strings.count else { return false }
             // A maximum that is absent (e.g. too long to record) bounds nothing.
-            guard let maxText = maxStat?.stringValue else { return true }
-            return !Array(maxText.utf8).lexicographicallyPrecedes(group.strings[i])
+            return group.anyString(from: Array(minText.utf8), through: maxStat?.stringValue.map { Array($0.utf8) })
         case .other:
             // Coarse: within some group's key range. (Per partition group would be finer; rare key types.)
             return group.lowest != nil && inRange.contains(file.path)
         }
-    }
-
-    /// The first index whose element is not less than `value`.
-    private static func lowerBound<T>(_ sorted: [T], _ value: T, less: (T, T) -> Bool) -> Int {
-        var a = 0, b = sorted.count
-        while a < b {
-            let m = (a + b) / 2
-            if less(sorted[m], value) { a = m + 1 } else { b = m }
-        }
-        return a
     }
 
     /// The partition columns whose value a key decides (rule 1), or nil when there are none.
@@ -246,68 +184,31 @@ private struct KeyedPartitions {
 /// type, or statistics the reader cannot decode, keep the row group.
 struct ChangedKeyFilter: Sendable {
     let keyName: String
-    private var ints: [Int64] = []
-    private var strings: [[UInt8]] = []
-    private var hasNull = false
-    /// False when the filter cannot judge (key type or an unplaceable key): every row group is kept.
-    private var usable = true
+    let keys: ChangedKeys
+
+    init(keyName: String, keys: ChangedKeys) {
+        self.keyName = keyName
+        self.keys = keys
+    }
 
     init(layout: Compactor.Layout, resolution: Resolution) {
-        keyName = layout.key[0]
-        guard let keyIndex = layout.tableSchema.index(of: keyName) else {
-            usable = false
-            return
-        }
-        let type = layout.tableSchema.fields[keyIndex].type
-        let sources = resolution.index.sources
-        for ref in resolution.index.representatives {
-            let column = sources[Int(ref.source)].columns[0]
-            let row = Int(ref.row)
-            if column.isNull(row) {
-                hasNull = true
-                continue
-            }
-            switch (type, column.storage) {
-            case (.string, .bytes(let v)): strings.append(Array(v[row]))
-            case (.int8, _), (.int16, _), (.int32, _), (.int64, _):
-                guard case .int(let i) = column.scalar(at: row, type: type) else {
-                    usable = false
-                    return
-                }
-                ints.append(i)
-            default:
-                usable = false
-                return
-            }
-        }
-        ints.sort()
-        strings.sort { $0.lexicographicallyPrecedes($1) }
+        self.init(keyName: layout.key[0], keys: FilePruning(layout: layout, resolution: resolution).changed)
     }
 
     /// Whether row group `group` of `reader` may hold a changed key (true when its statistics cannot tell).
     func mayHold(_ reader: ParquetReader, rowGroup group: Int) -> Bool {
-        guard usable, reader.metadata.rowGroups.indices.contains(group), let column = reader.column(named: keyName),
+        guard keys.kind != .other, !keys.keepAll, reader.metadata.rowGroups.indices.contains(group),
+              let column = reader.column(named: keyName),
               let stats = reader.statistics(rowGroup: group, column: column) else { return true }
         let rows = reader.metadata.rowGroups[group].numRows
-        if hasNull, stats.nullCount.map({ $0 > 0 }) ?? true { return true }
+        if keys.hasNull, stats.nullCount.map({ $0 > 0 }) ?? true { return true }
         if let nulls = stats.nullCount, rows > 0, nulls == rows { return false }  // only nulls there
-        switch (stats.min, stats.max) {
-        case (.int(let lo)?, .int(let hi)?):
-            var a = 0, b = ints.count
-            while a < b {
-                let m = (a + b) / 2
-                if ints[m] < lo { a = m + 1 } else { b = m }
-            }
-            return a < ints.count && ints[a] <= hi
-        case (.bytes(let lo)?, let max):
-            var a = 0, b = strings.count
-            while a < b {
-                let m = (a + b) / 2
-                if strings[m].lexicographicallyPrecedes(lo) { a = m + 1 } else { b = m }
-            }
-            guard a < strings.count else { return false }
-            guard case .bytes(let hi)? = max else { return true }
-            return !hi.lexicographicallyPrecedes(strings[a])
+        switch (keys.kind, stats.min, stats.max) {
+        case (.int, .int(let lo)?, .int(let hi)?):
+            return keys.anyInt(from: lo, through: hi)
+        case (.string, .bytes(let lo)?, let max):
+            guard case .bytes(let hi)? = max else { return keys.anyString(from: lo, through: nil) }
+            return keys.anyString(from: lo, through: hi)
         default:
             return true
         }

@@ -37,7 +37,6 @@ public struct Compactor: Sendable {
     /// Runs rounds until the source has nothing pending (each round one commit, sized to the memory
     /// budget), redoing a round after a lost commit race (up to ``CompactOptions/maxRetries`` in a row).
     public func run() async throws -> CompactSummary {
-        HeapTuning.boundRetention()
         let started = Date()
         var total: CompactSummary?
         while true {
@@ -108,6 +107,7 @@ public struct Compactor: Sendable {
         summary.changeRows = changes.count
         let resolution = try ChangeResolver.resolve(changes, keyColumns: layout.key)
         summary.keys = resolution.keyCount
+        options.progress?("\(name): resolved \(resolution.keyCount) keys")
         if let key = options.explainKey {
             summary.explain = Explain.lines(resolution, keyText: key, dataSchema: layout.dataSchema)
         }
@@ -165,7 +165,9 @@ public struct Compactor: Sendable {
         tx.readFiles = Set(apply.readPaths)
         tx.readWholeTable = apply.readWholeTable
         // A concurrent writer adding rows in the changed keys' range must make this round redo its work.
-        tx.readPredicate = FilePruning(layout: layout, resolution: resolution).readPredicate()
+        tx.readPredicate = apply.readPredicate
+        // Changed keys whose range cannot be stated: any concurrent add may hold one of them.
+        if apply.readPredicate == nil, resolution.keyCount > 0 { tx.readWholeTable = true }
         var parameters = pending.parameters
         parameters["lakectl.appId"] = appId
         parameters["lakectl.txnVersion"] = String(txnVersion)

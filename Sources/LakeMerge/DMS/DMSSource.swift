@@ -237,8 +237,9 @@ public struct DMSSource: ChangeSource {
             }
             beforeKeys = cols
         }
-        return ChangeSet(rows: rows, ops: parts.flatMap(\.ops), sequence: parts.flatMap(\.sequence),
-                         commitTime: parts.flatMap(\.commitTime), file: fileOrdinal, rowInFile: rowInFile,
+        let single = parts.count == 1 ? parts.first : nil
+        return ChangeSet(rows: rows, ops: single?.ops ?? parts.flatMap(\.ops), sequence: single?.sequence ?? parts.flatMap(\.sequence),
+                         commitTime: single?.commitTime ?? parts.flatMap(\.commitTime), file: fileOrdinal, rowInFile: rowInFile,
                          beforeKeys: beforeKeys, sourceNames: files.map(\.key))
     }
 

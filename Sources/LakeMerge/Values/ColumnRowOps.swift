@@ -38,6 +38,11 @@ extension ColumnBatch {
 
     /// Batches of one schema (matched by position and type), one after another.
     static func concatenating(_ parts: [ColumnBatch], schema: Schema) throws -> ColumnBatch {
+        if parts.count == 1, let only = parts.first, only.columns.count == schema.fields.count,
+           zip(only.columns, schema.fields).allSatisfy({ $0.storage.kind == $1.type.storageKind }) {
+            // One file (the usual bulk round): its columns as they are, not copied.
+            return ColumnBatch(schema: schema, columns: only.columns, rowCount: only.rowCount)
+        }
         var columns: [Column] = []
         for (i, field) in schema.fields.enumerated() {
             guard let col = Column.concatenating(parts.map { $0.columns[i] }, type: field.type) else {
