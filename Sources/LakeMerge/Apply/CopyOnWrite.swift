@@ -79,34 +79,71 @@ struct CopyOnWrite: Sendable {
             result.readPaths = selection.readPaths
             result.readWholeTable = selection.readWholeTable
 
-            // Pipelined, `parallelism` tasks at a time:
-            // 1. find the changed keys' rows of each candidate file from its key columns only (a file
-            //    holding none is left alone);
-            // 2. as soon as a file is matched, stream its row groups — the kept rows into new files
-            //    per partition — ahead of matching further files. Memory is a few row groups per task.
+            // Pipelined, `parallelism` tasks at a time, row group by row group:
+            // 1. open each candidate file (footer, deletion vector);
+            // 2. find the changed keys' rows of each row group from its key columns only;
+            // 3. stream a touched file's row groups — the kept rows into new files per partition —
+            //    as soon as they are matched (a row group without changed keys waits until its file
+            //    is known to be touched; a file holding none is left alone). Rewrites go first, then
+            //    matching, then opening further files, so memory stays a few row groups per task.
+            // With deletion vectors a file is matched whole first (the choice needs all its rows).
             enum Step: Sendable {
-                case matched(FileMatches)
+                case opened(Int, ParquetReader, [[Int32]])
+                case matched(Int, group: Int, rows: [Int32], groups: [Int32], keys: ColumnBatch?)
                 case wrote([AddFile])
             }
-            var touched: [FileMatches] = []
+            var works: [Int: FileWork] = [:]
+            var touched: [Int] = []
             var marked: [FileMatches] = []
-            var queue: [(file: Int, group: Int)] = []
-            var queued = 0
+            var rewrites: [(file: Int, group: Int)] = []
+            var rewritesQueued = 0
+            var matches: [(file: Int, group: Int)] = []
+            var matchesQueued = 0
             var rowGroupsDone = 0
+            var scanned = 0
             let gate = MemoryGate(capacity: limits.workingBytes)
+
+            func markTouched(_ i: Int) {
+                guard let work = works[i], !work.touched else { return }
+                works[i]?.touched = true
+                touched.append(i)
+                rewrites += work.deferred.map { (i, $0) }
+                works[i]?.deferred = []
+            }
+
             try await withThrowingTaskGroup(of: Step.self) { group in
                 var nextFile = 0
                 var running = 0
                 func launch() -> Bool {
-                    if queued < queue.count {
-                        let unit = queue[queued]
-                        queued += 1
-                        let found = touched[unit.file]
-                        group.addTask { .wrote(try await rewrite(found, group: unit.group, pool: pool, gate: gate, upserts: upsertParts)) }
+                    if rewritesQueued < rewrites.count {
+                        let unit = rewrites[rewritesQueued]
+                        rewritesQueued += 1
+                        guard let work = works[unit.file] else { return false }
+                        let rows = work.matched[unit.group] ?? []
+                        let keys = work.keys[unit.group]
+                        works[unit.file]?.keys[unit.group] = nil
+                        group.addTask {
+                            .wrote(try await rewrite(work.file, reader: work.reader, group: unit.group, matched: rows,
+                                                     deleted: work.deleted[unit.group], keys: keys, pool: pool, gate: gate,
+                                                     upserts: upsertParts))
+                        }
+                    } else if matchesQueued < matches.count {
+                        let unit = matches[matchesQueued]
+                        matchesQueued += 1
+                        guard let work = works[unit.file] else { return false }
+                        group.addTask {
+                            let found = try await match(work.file, reader: work.reader, group: unit.group,
+                                                        deleted: work.deleted[unit.group], filter: rowGroupFilter)
+                            return .matched(unit.file, group: unit.group, rows: found.rows, groups: found.groups, keys: found.keys)
+                        }
                     } else if nextFile < candidates.count {
                         let file = candidates[nextFile]
+                        let index = nextFile
                         nextFile += 1
-                        group.addTask { .matched(try await match(file, filter: rowGroupFilter)) }
+                        group.addTask {
+                            let reader = try await io.open(file)
+                            return .opened(index, reader, try await io.deletedRows(file, reader: reader))
+                        }
                     } else {
                         return false
                     }
@@ -117,26 +154,51 @@ struct CopyOnWrite: Sendable {
                 while let step = try await group.next() {
                     running -= 1
                     switch step {
-                    case .matched(let found):
+                    case .opened(let i, let reader, let deleted):
+                        let file = candidates[i]
+                        works[i] = FileWork(file: file, reader: reader, deleted: deleted)
                         result.filesRead += 1
-                        result.bytesRead += found.file.size
-                        options.progress?("\(io.table.root): rewriting: scanned \(result.filesRead)/\(candidates.count) table file(s)")
-                        for g in found.groups { present[Int(g)] = true }
-                        if !found.groups.isEmpty, deletionVectors, useDeletionVector(found) {
-                            marked.append(found)
-                        } else if !found.groups.isEmpty {
-                            touched.append(found)
-                            for g in found.matched.indices { queue.append((touched.count - 1, g)) }
+                        result.bytesRead += file.size
+                        matches += (0..<reader.rowGroupCount).map { (i, $0) }
+                    case .matched(let i, let g, let rows, let groups, let keys):
+                        guard var work = works[i] else { break }
+                        work.matched[g] = rows
+                        work.groups += groups
+                        work.pending -= 1
+                        work.keys[g] = keys
+                        for found in groups { present[Int(found)] = true }
+                        if deletionVectors {
+                            if work.pending == 0, !work.groups.isEmpty {
+                                if useDeletionVector(work.matches) {
+                                    marked.append(work.matches)
+                                    work.keys = []
+                                } else {
+                                    work.deferred = Array(0..<work.reader.rowGroupCount)
+                                }
+                            }
+                        } else if rows.isEmpty, !work.touched {
+                            // Kept for a rewrite only if another row group of the file holds a change.
+                            work.deferred.append(g)
+                        } else {
+                            rewrites.append((i, g))
+                        }
+                        let wholeFileRewrite = deletionVectors && work.pending == 0 && !work.deferred.isEmpty
+                        works[i] = work
+                        if wholeFileRewrite || (!deletionVectors && !rows.isEmpty) { markTouched(i) }
+                        if works[i]?.pending == 0 {
+                            if works[i]?.touched == false { works[i]?.keys = [] }
+                            scanned += 1
+                            options.progress?("\(io.table.root): rewriting: scanned \(scanned)/\(candidates.count) table file(s)")
                         }
                     case .wrote(let adds):
                         rowGroupsDone += 1
                         result.adds += adds
-                        options.progress?("\(io.table.root): rewriting: wrote \(rowGroupsDone)/\(queue.count) row group(s)")
+                        options.progress?("\(io.table.root): rewriting: wrote \(rowGroupsDone)/\(rewrites.count) row group(s)")
                     }
                     while running < tasks, launch() {}
                 }
             }
-            result.removes = touched.map(\.file) + marked.map(\.file)
+            result.removes = touched.compactMap { works[$0]?.file } + marked.map(\.file)
             for found in marked { result.deletionVectorAdds.append(try await withDeletionVector(found)) }
             result.adds += try await upsertAdds
             options.progress?("\(io.table.root): after-images written")
@@ -159,49 +221,71 @@ struct CopyOnWrite: Sendable {
         return result
     }
 
-    /// Reads a file's key columns, row group by row group, and finds the rows of changed keys. Rows
-    /// the file's deletion vector deletes are not in the table: they match nothing.
-    private func match(_ file: AddFile, filter: ChangedKeyFilter) async throws -> FileMatches {
-        let reader = try await io.open(file)
-        let deleted = try await io.deletedRows(file, reader: reader)
-        var matched: [[Int32]] = []
+    /// One candidate file in the pipeline of ``apply(snapshot:)`` (owned by its loop, not shared).
+    private struct FileWork {
+        let file: AddFile
+        let reader: ParquetReader
+        var deleted: [[Int32]] = []
+        /// Per row group: the matched rows, once matched.
+        var matched: [[Int32]?] = []
+        /// Per row group: its key columns as read, kept until its rewrite.
+        var keys: [ColumnBatch?] = []
         var groups: [Int32] = []
-        for g in 0..<reader.rowGroupCount {
-            // A row group whose key statistics rule out every changed key need not be decoded.
-            guard filter.mayHold(reader, rowGroup: g) else {
-                matched.append([])
-                continue
-            }
-            let keys = try await io.keyColumns(layout.key, of: file, reader: reader, group: g)
-            var rows: [Int32] = []
-            if let groupKeys = resolution.index.int64Keys, let values = keys.int64Values {
-                // One integer key column: hash and compare integers, no per-row dispatch.
-                groupKeys.withUnsafeBufferPointer { groupKeys in
-                    values.withUnsafeBufferPointer { values in
-                        for row in 0..<values.count {
-                            let v = values[row]
-                            if let found = resolution.index.find(int64: v, hash: KeyColumns.int64Hash(v), keys: groupKeys) {
-                                rows.append(Int32(row))
-                                groups.append(Int32(found))
-                            }
+        /// Row groups not matched yet.
+        var pending = 0
+        var touched = false
+        /// Matched row groups without changed keys, rewritten if the file turns out to be touched.
+        var deferred: [Int] = []
+
+        init(file: AddFile, reader: ParquetReader, deleted: [[Int32]]) {
+            self.file = file
+            self.reader = reader
+            self.deleted = deleted
+            matched = Array(repeating: nil, count: reader.rowGroupCount)
+            keys = Array(repeating: nil, count: reader.rowGroupCount)
+            pending = reader.rowGroupCount
+        }
+
+        var matches: FileMatches {
+            FileMatches(file: file, reader: reader, matched: matched.map { $0 ?? [] }, deleted: deleted, groups: groups)
+        }
+    }
+
+    /// Finds the rows of changed keys in row group `group` of a file from its key columns. Rows the
+    /// file's deletion vector deletes are not in the table: they match nothing.
+    private func match(_ file: AddFile, reader: ParquetReader, group g: Int, deleted: [Int32],
+                       filter: ChangedKeyFilter) async throws -> (rows: [Int32], groups: [Int32], keys: ColumnBatch?) {
+        // A row group whose key statistics rule out every changed key need not be decoded.
+        guard filter.mayHold(reader, rowGroup: g) else { return ([], [], nil) }
+        let (keys, stored) = try await io.keyColumns(layout.key, of: file, reader: reader, group: g)
+        var rows: [Int32] = []
+        var groups: [Int32] = []
+        if let groupKeys = resolution.index.int64Keys, let values = keys.int64Values {
+            // One integer key column: hash and compare integers, no per-row dispatch.
+            groupKeys.withUnsafeBufferPointer { groupKeys in
+                values.withUnsafeBufferPointer { values in
+                    for row in 0..<values.count {
+                        let v = values[row]
+                        if let found = resolution.index.find(int64: v, hash: KeyColumns.int64Hash(v), keys: groupKeys) {
+                            rows.append(Int32(row))
+                            groups.append(Int32(found))
                         }
                     }
                 }
-            } else {
-                let hashes = keys.hashes()
-                for row in 0..<keys.count {
-                    if let found = resolution.group(of: keys, row: row, hash: hashes[row]) {
-                        rows.append(Int32(row))
-                        groups.append(Int32(found))
-                    }
+            }
+        } else {
+            let hashes = keys.hashes()
+            for row in 0..<keys.count {
+                if let found = resolution.group(of: keys, row: row, hash: hashes[row]) {
+                    rows.append(Int32(row))
+                    groups.append(Int32(found))
                 }
             }
-            // Drop the matches on deleted rows (and their groups) after the fact: it keeps the hot
-            // loops above free of a per-row check.
-            if !deleted[g].isEmpty, !rows.isEmpty { filterDeleted(&rows, &groups, deleted[g]) }
-            matched.append(rows)
         }
-        return FileMatches(file: file, reader: reader, matched: matched, deleted: deleted, groups: groups)
+        // Drop the matches on deleted rows (and their groups) after the fact: it keeps the hot
+        // loops above free of a per-row check.
+        if !deleted.isEmpty, !rows.isEmpty { filterDeleted(&rows, &groups, deleted) }
+        return (rows, groups, stored)
     }
 
     /// Whether the rows `found` loses (matched + already deleted) are few enough for a deletion vector.
@@ -253,15 +337,17 @@ struct CopyOnWrite: Sendable {
     }
 
     /// Writes the rows of one row group of a touched file that no change touches.
-    private func rewrite(_ found: FileMatches, group: Int, pool: FileWriterPool, gate: MemoryGate, upserts: UpsertParts?) async throws -> [AddFile] {
-        let meta = found.reader.metadata.rowGroups[group]
+    private func rewrite(_ file: AddFile, reader: ParquetReader, group: Int, matched: [Int32], deleted: [Int32],
+                         keys: ColumnBatch?, pool: FileWriterPool, gate: MemoryGate, upserts: UpsertParts?) async throws -> [AddFile] {
+        let meta = reader.metadata.rowGroups[group]
         // Decoded rows, the kept copy and the encoded output: about three times the row group's size.
         let estimate = Int(clamping: max(meta.totalByteSize, meta.numRows * 8)) * 3
         let held = await gate.acquire(estimate)
         do {
-            var adds = try await rewriteHeld(found, group: group, pool: pool)
+            var adds = try await rewriteHeld(file, reader: reader, group: group, matched: matched, deleted: deleted,
+                                             keys: keys, pool: pool)
             await gate.release(held)
-            let partition = found.file.partitionValues
+            let partition = file.partitionValues
             for batch in upserts?.claim(partition) ?? [] {
                 adds += try await pool.write(batch, partition: partition)
             }
@@ -272,17 +358,18 @@ struct CopyOnWrite: Sendable {
         }
     }
 
-    private func rewriteHeld(_ found: FileMatches, group: Int, pool: FileWriterPool) async throws -> [AddFile] {
-        let batch = try await io.readStored(found.file, reader: found.reader, group: group)
+    private func rewriteHeld(_ file: AddFile, reader: ParquetReader, group: Int, matched: [Int32], deleted: [Int32],
+                             keys: ColumnBatch?, pool: FileWriterPool) async throws -> [AddFile] {
+        let batch = try await io.readStored(file, reader: reader, group: group, known: keys)
         // The file is rewritten without its deleted rows (the remove drops its deletion vector).
-        let drop = DeletedRows.union(found.matched[group], found.deleted[group])
-        guard !drop.isEmpty else { return try await pool.write(batch, partition: found.file.partitionValues) }
+        let drop = DeletedRows.union(matched, deleted)
+        guard !drop.isEmpty else { return try await pool.write(batch, partition: file.partitionValues) }
         // The kept rows: the complement of the (ascending, distinct) dropped rows.
         let rowCount = batch.rowCount
         var previous = -1
         for d in drop {
             guard Int(d) > previous, Int(d) < rowCount else {
-                throw MergeError("\(found.file.path): row group \(group): internal: matched rows are not ascending within its \(rowCount) rows")
+                throw MergeError("\(file.path): row group \(group): internal: matched rows are not ascending within its \(rowCount) rows")
             }
             previous = Int(d)
         }
@@ -305,7 +392,7 @@ struct CopyOnWrite: Sendable {
             }
             initialized = at
         }
-        return try await pool.write(batch.gather(keep), partition: found.file.partitionValues)
+        return try await pool.write(batch.gather(keep), partition: file.partitionValues)
     }
 
     /// Writes resolved after-images (rows of the change set), each into its partition, a chunk of

@@ -66,7 +66,9 @@ struct TableFiles: Sendable {
 
     /// The key columns of row group `group` of a file: read from the file, or the file's partition
     /// value repeated when a key column is a partition column.
-    func keyColumns(_ names: [String], of file: AddFile, reader: ParquetReader, group: Int) async throws -> KeyColumns {
+    /// Also returns the key columns as read from the file (nil when none is stored), so a rewrite of
+    /// the row group need not decode them again.
+    func keyColumns(_ names: [String], of file: AddFile, reader: ParquetReader, group: Int) async throws -> (keys: KeyColumns, stored: ColumnBatch?) {
         let rowCount = Int(reader.metadata.rowGroups[group].numRows)
         let fileNames = Set(reader.columns.map(\.name))
         let stored = names.filter { !partitionColumns.contains($0) && fileNames.contains($0) }
@@ -86,20 +88,21 @@ struct TableFiles: Sendable {
                 columns.append(.nulls(field.type, count: rowCount))
             }
         }
-        return KeyColumns(columns)
+        return (KeyColumns(columns), batch)
     }
 
     /// Row group `group` of a file in the file schema (``fileSchema``); columns added to the table
     /// after the file was written are null.
-    func readStored(_ file: AddFile, reader: ParquetReader, group: Int) async throws -> ColumnBatch {
+    /// `known`: columns of this row group already read (the key columns), not decoded again.
+    func readStored(_ file: AddFile, reader: ParquetReader, group: Int, known: ColumnBatch? = nil) async throws -> ColumnBatch {
         let stored = fileSchema
         let rowCount = Int(reader.metadata.rowGroups[group].numRows)
         let fileNames = Set(reader.columns.map(\.name))
-        let present = stored.fields.filter { fileNames.contains($0.name) }.map(\.name)
-        let part = try await reader.readRowGroup(group, columns: present)
+        let present = stored.fields.filter { fileNames.contains($0.name) && known?.column(named: $0.name) == nil }.map(\.name)
+        let part = present.isEmpty && known != nil ? nil : try await reader.readRowGroup(group, columns: present)
         var columns: [Column] = []
         for field in stored.fields {
-            if let c = part.column(named: field.name) {
+            if let c = part?.column(named: field.name) ?? known?.column(named: field.name) {
                 guard c.storage.kind == field.type.storageKind, c.count == rowCount else { throw typeMismatch(file, field) }
                 columns.append(c)
             } else {
