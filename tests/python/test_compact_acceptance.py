@@ -697,6 +697,9 @@ KEY_CASES = {
                              lambda rng, i: (i % 7 - 3, f"c-{i // 7}" + rng.choice(["", "ß", " "]))),
     "decimal_38_10": ([("k", pa.decimal128(38, 10), "decimal(38,10)")],
                       lambda rng, i: (D(123456789012345678) + D(i) / 10**10 + D(rng.choice([0, 10**9])),)),
+    # delta-rs truncates timestamp statistics to milliseconds: keys with microseconds test the widening.
+    "timestamp_us": ([("k", pa.timestamp("us", tz="UTC"), "timestamp")],
+                     lambda rng, i: (datetime.datetime(2024, 1, 1, tzinfo=UTC) + datetime.timedelta(microseconds=i * 997 + rng.choice([1, 999])),)),
     "date_and_string": ([("day", pa.date32(), "date"), ("k", pa.string(), "string")],
                         lambda rng, i: (datetime.date(2024, 1, 1) + datetime.timedelta(days=i % 40), f"x{i % 3}")),
 }
