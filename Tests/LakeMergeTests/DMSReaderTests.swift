@@ -119,6 +119,28 @@ private let schema = """
         #expect(!back.isConsumed(late, relativeKey: late.key))
     }
 
+    @Test func lateFilesBeyondTheNameWindowAreToldApartByModificationTime() throws {
+        var record = DMSConsumedFiles()
+        let old = try #require(DMSFileName(key: "20231201-000000000.csv"))
+        let new = try #require(DMSFileName(key: "20240612-000000000.csv"))
+        let hour: Int64 = 3_600_000
+        let now: Int64 = 1_800_000_000_000
+        record.insert(old, relativeKey: old.key, lastModified: now - 3 * hour)
+        record.insert(new, relativeKey: new.key, lastModified: now)
+        let back = try DMSConsumedFiles(json: record.json, source: "t")
+        #expect(back.files == [new.key])  // out of the name window and modified over an hour earlier
+        #expect(back.modifiedWatermark == now)
+        #expect(back.isConsumed(old, relativeKey: old.key, lastModified: now - 3 * hour))
+        // A file named months earlier that was modified after the consumed ones is new.
+        let late = try #require(DMSFileName(key: "20240101-000000000.csv"))
+        #expect(!back.isConsumed(late, relativeKey: late.key, lastModified: now + 1000))
+        // Entries modified within the margin stay listed past the name window.
+        var recent = DMSConsumedFiles()
+        recent.insert(old, relativeKey: old.key, lastModified: now - 1000)
+        recent.insert(new, relativeKey: new.key, lastModified: now)
+        #expect(try DMSConsumedFiles(json: recent.json, source: "t").files == [old.key, new.key])
+    }
+
     @Test func derivedPartitionColumns() throws {
         let batch = ColumnBatch(schema: Schema([Field("at", .timestamp(utc: true))]),
                                 columns: [Column(.int64([1_718_188_227_362_108, 0]), validity: Bitmap([true, false]))], rowCount: 2)

@@ -1004,3 +1004,31 @@ def test_compact_onto_spark_written_tables(lakectl, tmp_path, shared_testdata, n
     # And --optimize on it keeps every row.
     lakectl("compact", tmp_path / "lake", "--table", "s.t", "--optimize", check=True)
     assert table_rows(path, columns) == sorted((tuple(r[c] for c in columns) for r in rows), key=repr)
+
+
+def test_late_file_named_long_before_the_applied_ones_is_applied_once(lakectl, tmp_path):
+    """A late file whose name is months older than the applied ones (beyond the 7-day name window) is
+    still applied, once: it was modified after them. A consumed file that fell out of the window and
+    was dropped from the record is not applied again."""
+    import os
+    import time
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    schema = {"columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "int"}, {"name": "v", "type": "string"}],
+              "key": ["id"], "op": "Op"}
+    # An old file (name and modification time 3 hours back) and a new one, consumed together.
+    write(dms / "20231201-000000000.csv", ["I,1,old\n", "I,9,old\n"])
+    old_time = time.time() - 3 * 3600
+    os.utime(dms / "20231201-000000000.csv", (old_time, old_time))
+    write(dms / "20240612-120000000.csv", ["I,2,b\n", "U,9,new\n"])
+    compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    path = lake / "tables/s/t"
+    log = [json.loads(line) for line in (path / "_delta_log" / "00000000000000000001.json").read_text().splitlines()]
+    record = json.loads(next(a["commitInfo"] for a in log if "commitInfo" in a)["operationParameters"]["lakectl.dms"])
+    assert "20231201-000000000.csv" not in record["files"]  # out of both windows: dropped from the record
+    # The late file: named half a year before the newest applied one.
+    write(dms / "20240101-000000000.csv", ["U,2,late\n", "D,1,\n", "I,3,late\n"])
+    compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    assert table_rows(path, ["id", "v"]) == [(2, "late"), (3, "late"), (9, "new")]
+    out = compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    assert '"version"' not in out.stdout, out.stdout
+    assert DeltaTable(str(path)).version() == 2

@@ -8,45 +8,68 @@ import LakeParquet
 /// (`operationParameters["lakectl.dms"]`, a JSON string), in the same commit as the data.
 ///
 /// The set is bounded: it lists every full-load file and the CDC files whose name time lies within
-/// ``lateWindowTicks`` (7 days) of the newest consumed one; CDC files older than that window are
-/// taken as consumed. So a file that lands late with an older name is applied once, as long as it
-/// is less than 7 days older than the newest applied file.
+/// ``lateWindowTicks`` (7 days) of the newest consumed one. A CDC file named before that window and
+/// not listed counts as consumed when its modification time (the object store's clock) is more than
+/// ``modifiedMarginMillis`` before the newest consumed file's; entries newer than that are kept past
+/// the window. So a file that lands late with an older name — however much older — is applied once:
+/// it was modified after the files already consumed.
 public struct DMSConsumedFiles: Sendable, Hashable {
     /// 7 days in the 100 µs ticks of ``DMSFileName/Kind/cdc(ticks:)``.
     public static let lateWindowTicks: Int64 = 7 * 86_400 * 10_000
+    /// How long (ms) consumed CDC entries stay listed past the name window, measured on modification
+    /// times: uploads overlap and some stores keep whole seconds, so a late file may carry a
+    /// modification time a little before the newest consumed file's.
+    public static let modifiedMarginMillis: Int64 = 3_600_000
 
     /// Keys relative to the DMS folder.
     public var files: Set<String> = []
     /// The newest CDC name time consumed.
     public var watermark: Int64 = Int64.min
+    /// The newest modification time (ms since 1970, the store's clock) among consumed files; nil in
+    /// records written before lakectl kept it (the name window alone decides then).
+    public var modifiedWatermark: Int64?
+    /// Modification times of the folder's files as listed this round (not recorded): which entries
+    /// past the name window ``trim()`` may drop.
+    var modified: [String: Int64] = [:]
 
     public init() {}
 
-    public func isConsumed(_ name: DMSFileName, relativeKey: String) -> Bool {
+    /// Whether `name` was consumed; `lastModified` (ms) is the object's modification time.
+    public func isConsumed(_ name: DMSFileName, relativeKey: String, lastModified: Int64? = nil) -> Bool {
         if files.contains(relativeKey) { return true }
-        if case .cdc(let ticks) = name.kind, watermark != Int64.min, ticks < watermark - Self.lateWindowTicks { return true }
-        return false
+        guard case .cdc(let ticks) = name.kind, watermark != Int64.min, ticks < watermark - Self.lateWindowTicks else { return false }
+        // Named before the window and not listed: consumed, unless modified after the consumed files were.
+        guard let newest = modifiedWatermark, let lastModified else { return true }
+        return lastModified < newest - Self.modifiedMarginMillis
     }
 
-    public mutating func insert(_ name: DMSFileName, relativeKey: String) {
+    public mutating func insert(_ name: DMSFileName, relativeKey: String, lastModified: Int64? = nil) {
         files.insert(relativeKey)
         if case .cdc(let ticks) = name.kind { watermark = max(watermark, ticks) }
+        if let lastModified {
+            modified[relativeKey] = lastModified
+            modifiedWatermark = max(modifiedWatermark ?? lastModified, lastModified)
+        }
     }
 
-    /// Drops CDC entries that fell out of the late window (they stay consumed through the watermark).
+    /// Drops CDC entries that fell out of the name window and whose modification time is older than
+    /// the margin (they stay consumed through the watermarks).
     mutating func trim() {
         guard watermark != Int64.min else { return }
         files = files.filter { key in
             guard let name = DMSFileName(key: key), case .cdc(let ticks) = name.kind else { return true }
-            return ticks >= watermark - Self.lateWindowTicks
+            if ticks >= watermark - Self.lateWindowTicks { return true }
+            guard let newest = modifiedWatermark, let m = modified[key] else { return false }
+            return m >= newest - Self.modifiedMarginMillis
         }
     }
 
     public var json: String {
         var copy = self
         copy.trim()
-        let object: [String: Any] = ["watermark": copy.watermark == Int64.min ? NSNull() : NSNumber(value: copy.watermark),
+        var object: [String: Any] = ["watermark": copy.watermark == Int64.min ? NSNull() : NSNumber(value: copy.watermark),
                                      "files": copy.files.sorted()]
+        if let m = copy.modifiedWatermark { object["modifiedWatermark"] = NSNumber(value: m) }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -57,6 +80,7 @@ public struct DMSConsumedFiles: Sendable, Hashable {
         else { throw MergeError("\(source): the consumed-files record in the table's commitInfo is malformed") }
         self.files = Set(files)
         watermark = (object["watermark"] as? NSNumber)?.int64Value ?? Int64.min
+        modifiedWatermark = (object["modifiedWatermark"] as? NSNumber)?.int64Value
     }
 }
 
@@ -103,11 +127,19 @@ public struct DMSSource: ChangeSource {
     public func pending(table: DeltaTable, snapshot: Snapshot?, name: String, maxBytes: Int64) async throws -> PendingChanges? {
         var done = DMSConsumedFiles()
         if let snapshot { done = try await consumed(table: table, snapshot: snapshot, name: name) }
-        let all = try await listFiles().filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey) }
+        let listing = try await listFiles()
+        if done.modifiedWatermark == nil, done.watermark != Int64.min {
+            // A record from before modification times were kept: every file it counts as consumed
+            // (listed or trimmed) was modified no later than the newest such file; later ones are new.
+            let consumed = listing.filter { done.isConsumed($0.name, relativeKey: $0.relativeKey) }
+            done.modifiedWatermark = (consumed.map(\.modified).max() ?? Int64.min / 2) + DMSConsumedFiles.modifiedMarginMillis
+        }
+        let all = listing.filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey, lastModified: $0.modified) }
         let pending = Array(all.prefix(prefixWithin(all.map(\.size), maxBytes: maxBytes)))
         guard let first = pending.first else { return nil }
         var record = done
-        for file in pending { record.insert(file.name, relativeKey: file.relativeKey) }
+        for file in listing { record.modified[file.relativeKey] = file.modified }
+        for file in pending { record.insert(file.name, relativeKey: file.relativeKey, lastModified: file.modified) }
         let txnVersion = (snapshot?.transactionVersion(appId: appId) ?? 0) + 1
 
         var fields = fileSchema?.dataFields ?? []
@@ -141,13 +173,13 @@ public struct DMSSource: ChangeSource {
 
     /// Every DMS data file in the folder (recursively: date folders, parallel-load folders), in
     /// application order. Objects under `_`-prefixed folders are ignored.
-    public func listFiles() async throws -> [(name: DMSFileName, relativeKey: String, size: Int64)] {
-        var out: [(name: DMSFileName, relativeKey: String, size: Int64)] = []
+    public func listFiles() async throws -> [(name: DMSFileName, relativeKey: String, size: Int64, modified: Int64)] {
+        var out: [(name: DMSFileName, relativeKey: String, size: Int64, modified: Int64)] = []
         for object in try await store.listAll(prefix: prefix) {
             let relative = String(object.key.dropFirst(prefix.count))
             if relative.split(separator: "/").contains(where: { $0.hasPrefix("_") }) { continue }
             guard let name = DMSFileName(key: object.key, relativeTo: prefix) else { continue }
-            out.append((name, relative, object.size))
+            out.append((name, relative, object.size, Int64((object.lastModified.timeIntervalSince1970 * 1000).rounded(.down))))
         }
         return out.sorted { $0.name < $1.name }
     }
