@@ -199,7 +199,7 @@ struct CopyOnWrite: Sendable {
                 }
             }
             result.removes = touched.compactMap { works[$0]?.file } + marked.map(\.file)
-            for found in marked { result.deletionVectorAdds.append(try await withDeletionVector(found)) }
+            result.deletionVectorAdds = try await withDeletionVectors(marked)
             result.adds += try await upsertAdds
             options.progress?("\(io.table.root): after-images written")
             for (partition, batch) in upsertParts?.claimRest() ?? [] {
@@ -294,6 +294,29 @@ struct CopyOnWrite: Sendable {
         guard let records = found.file.parsedStats?.numRecords, records == found.reader.numRows, records > 0 else { return false }
         let dropped = found.matched.reduce(0) { $0 + $1.count } + found.deleted.reduce(0) { $0 + $1.count }
         return Double(dropped) < Self.deletionVectorMaxFraction * Double(records)
+    }
+
+    /// The files of `marked` with their new deletion vectors, in `marked`'s order; the DV files are
+    /// written a few at a time (each is one small put: on S3 the round trips dominate).
+    private func withDeletionVectors(_ marked: [FileMatches]) async throws -> [AddFile] {
+        var updated = [AddFile?](repeating: nil, count: marked.count)
+        try await withThrowingTaskGroup(of: (Int, AddFile).self) { group in
+            var next = 0
+            for _ in 0..<min(8, marked.count) {
+                let i = next
+                next += 1
+                group.addTask { (i, try await withDeletionVector(marked[i])) }
+            }
+            while let (i, add) = try await group.next() {
+                updated[i] = add
+                if next < marked.count {
+                    let j = next
+                    next += 1
+                    group.addTask { (j, try await withDeletionVector(marked[j])) }
+                }
+            }
+        }
+        return updated.compactMap { $0 }
     }
 
     /// `found`'s file with a deletion vector of its matched and already deleted rows (file-wide row

@@ -39,8 +39,6 @@ public enum ChangeResolver {
         }
         let n = changes.count
         var index = KeyIndex(sources: sources, expectedGroups: n)
-        let afterHashes = after.hashes()
-        let beforeHashes = before?.hashes()
 
         // Per group: the winning event, as (row, kind) with kind 0 = split-off delete, 1 = the row itself.
         var winRow: [Int32] = []
@@ -68,6 +66,8 @@ public enum ChangeResolver {
             let groups = index.findOrInsertAll(int64Source: 0)
             for row in 0..<n { offer(group: Int(groups[row]), row: row, kind: 1) }
         } else {
+            let afterHashes = after.hashes()
+            let beforeHashes = before?.hashes()
             for row in 0..<n {
                 if let before, let beforeHashes, changes.ops[row] == .update, !before.allNull(row),
                    !before.equal(row, after, row) {
@@ -113,7 +113,17 @@ public struct Resolution: Sendable {
 
     /// Rows of ``changes`` that are final after-images (one per surviving key), in change order.
     public var upsertRows: [Int] {
-        outcome.lazy.filter { $0 >= 0 }.map { Int($0) }.sorted()
+        // A flag per change row, then one ascending pass: no sort of the (up to millions of) rows.
+        var final = [Bool](repeating: false, count: changes.count)
+        var count = 0
+        for row in outcome where row >= 0 {
+            final[Int(row)] = true
+            count += 1
+        }
+        var rows: [Int] = []
+        rows.reserveCapacity(count)
+        for (row, isFinal) in final.enumerated() where isFinal { rows.append(row) }
+        return rows
     }
 
     /// The group a table row's key belongs to, if the changes touch that key.
