@@ -314,3 +314,27 @@ import Testing
         #expect(n.kept >= 1)
     }
 }
+
+@Suite struct DenseKeySetTests {
+    func changed(_ keys: [Int64]) throws -> ChangedKeys {
+        let schema = Schema([Field("k", .int64)])
+        let rows = ColumnBatch(schema: schema, columns: [Column(.int64(keys))], rowCount: keys.count)
+        let resolution = try ChangeResolver.resolve(ChangeSet(rows: rows, ops: keys.map { _ in .update }), keyColumns: ["k"])
+        return ChangedKeys(resolution: resolution, type: .int64)
+    }
+
+    @Test func holdsExactlyTheChangedKeys() throws {
+        var rng = FilePruningTests.Rng(state: 11)
+        let keys = (0..<5000).map { _ in Int64(rng.next(40_000)) - 20_000 }
+        let set = try #require(DenseKeySet(try changed(keys)))
+        let wanted = Set(keys)
+        for v in Int64(-20_100)...Int64(20_100) { #expect(set.contains(v) == wanted.contains(v)) }
+        #expect(!set.contains(.min) && !set.contains(.max))
+    }
+
+    @Test func sparseOrHugeRangesGetNoBitmap() throws {
+        #expect(DenseKeySet(try changed([0, 1 << 40])) == nil)
+        #expect(DenseKeySet(try changed([.min, .max])) == nil)
+        #expect(DenseKeySet(try changed((0..<100).map { $0 * 1000 })) == nil)
+    }
+}

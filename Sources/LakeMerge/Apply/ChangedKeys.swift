@@ -146,3 +146,36 @@ struct ChangedKeys: Sendable {
         return a
     }
 }
+
+/// The changed integer keys as a bitmap over their `[lowest, highest]` range, when that range is
+/// dense enough (keys from a sequence): most rows of a table file hold no changed key, and a bit test
+/// in a bitmap the size of the keys' array answers that without a probe of the key index.
+struct DenseKeySet: Sendable {
+    private let lowest: Int64
+    private let bitCount: UInt64
+    private let words: [UInt64]
+
+    /// Nil unless `keys` are integers spanning at most 64 values per key (so the bitmap is no larger
+    /// than the keys themselves) and at most 2^28 values.
+    init?(_ keys: ChangedKeys) {
+        guard keys.kind == .int, !keys.keepAll, let lo = keys.ints.first, let hi = keys.ints.last else { return nil }
+        let (span, overflow) = hi.subtractingReportingOverflow(lo)
+        guard !overflow, span >= 0, span < 1 << 28, span / 64 <= Int64(keys.ints.count) else { return nil }
+        lowest = lo
+        bitCount = UInt64(span) + 1
+        var words = [UInt64](repeating: 0, count: Int(span >> 6) + 1)
+        for v in keys.ints {
+            let d = UInt64(v - lo)
+            words[Int(d >> 6)] |= 1 << (d & 63)
+        }
+        self.words = words
+    }
+
+    /// Whether `value` is a changed key.
+    @inline(__always)
+    func contains(_ value: Int64) -> Bool {
+        let (d, overflow) = value.subtractingReportingOverflow(lowest)
+        guard !overflow, d >= 0, UInt64(d) < bitCount else { return false }
+        return words.withUnsafeBufferPointer { $0[Int(d >> 6)] } & (1 << (UInt64(d) & 63)) != 0
+    }
+}

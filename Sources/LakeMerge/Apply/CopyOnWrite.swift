@@ -261,11 +261,14 @@ struct CopyOnWrite: Sendable {
         var rows: [Int32] = []
         var groups: [Int32] = []
         if let groupKeys = resolution.index.int64Keys, let values = keys.int64Values {
-            // One integer key column: hash and compare integers, no per-row dispatch.
+            // One integer key column: hash and compare integers, no per-row dispatch; dense keys
+            // are tested in a bitmap first (most rows hold no changed key).
+            let dense = filter.dense
             groupKeys.withUnsafeBufferPointer { groupKeys in
                 values.withUnsafeBufferPointer { values in
                     for row in 0..<values.count {
                         let v = values[row]
+                        if let dense, !dense.contains(v) { continue }
                         if let found = resolution.index.find(int64: v, hash: KeyColumns.int64Hash(v), keys: groupKeys) {
                             rows.append(Int32(row))
                             groups.append(Int32(found))

@@ -185,10 +185,13 @@ private struct KeyedPartitions {
 struct ChangedKeyFilter: Sendable {
     let keyName: String
     let keys: ChangedKeys
+    /// The changed keys as a bitmap, when they are dense integers (row-level filtering in the scan).
+    let dense: DenseKeySet?
 
     init(keyName: String, keys: ChangedKeys) {
         self.keyName = keyName
         self.keys = keys
+        dense = DenseKeySet(keys)
     }
 
     init(layout: Compactor.Layout, resolution: Resolution) {
