@@ -450,7 +450,7 @@ struct CopyOnWrite: Sendable {
             }
             initialized = at
         }
-        return try await pool.write(batch.gather(keep), partition: file.partitionValues)
+        return try await pool.write(batch, selection: keep, partition: file.partitionValues)
     }
 
     /// Writes resolved after-images (rows of the change set), each into its partition, a chunk of

@@ -28,19 +28,25 @@ final class FileWriterPool: @unchecked Sendable {
         values.keys.sorted().map { "\($0)=\(values[$0].flatMap { $0 } ?? "\u{0}")" }.joined(separator: "\u{1}")
     }
 
-    /// Writes `batch` (file schema) into files of `partition`; returns the files it completed.
-    func write(_ batch: ColumnBatch, partition: PartitionValues) async throws -> [AddFile] {
-        guard batch.rowCount > 0 else { return [] }
+    /// Writes `batch` (file schema) into files of `partition` (only its rows at `selection`, ascending
+    /// indices, when given: no gathered copy is made); returns the files it completed.
+    func write(_ batch: ColumnBatch, selection: [Int]? = nil, partition: PartitionValues) async throws -> [AddFile] {
+        let total = selection?.count ?? batch.rowCount
+        guard total > 0, batch.rowCount > 0 else { return [] }
         let id = Self.id(partition)
         let perRow = max(1, TableFiles.memoryBytes(batch) / batch.rowCount)
         var adds: [AddFile] = []
         var start = 0
-        while start < batch.rowCount {
+        while start < total {
             let file = checkout(id, partition)
             // Fill the file up to the target size, no further.
             let room = max(1, (limits.fileBytes - file.memoryBytes + perRow - 1) / perRow)
-            let end = min(batch.rowCount, start + room)
-            try await file.write(batch, rows: start..<end)
+            let end = min(total, start + room)
+            if let selection {
+                try await file.write(batch, selection: selection[start..<end])
+            } else {
+                try await file.write(batch, rows: start..<end)
+            }
             start = end
             if file.memoryBytes >= limits.fileBytes {
                 adds.append(try await finish(file))

@@ -28,22 +28,33 @@ struct StatsAccumulator: Sendable {
 
     /// Adds rows `range` of `batch` (whose columns are in ``schema`` order).
     mutating func add(_ batch: ColumnBatch, rows range: Range<Int>) {
-        rows += range.count
+        add(batch, indices: range, whole: range == 0..<batch.rowCount)
+    }
+
+    /// Adds the rows of `batch` at `selection` (each in range), as adding `batch.gather(selection)` would.
+    mutating func add(_ batch: ColumnBatch, selection: UnsafeBufferPointer<Int>) {
+        add(batch, indices: selection, whole: false)
+    }
+
+    /// `whole`: `indices` are all of the batch's rows once each (null counts come from the bitmaps).
+    private mutating func add<Rows: Collection>(_ batch: ColumnBatch, indices: Rows, whole: Bool) where Rows.Element == Int {
+        let count = indices.count
+        rows += count
         for (c, field) in schema.fields.enumerated() {
             var column = batch.columns[c]
             if let validity = column.validity {
                 var present = 0
-                if range == 0..<validity.count {
+                if whole {
                     present = validity.nonzeroBitCount
                 } else {
-                    for i in range where validity[i] { present += 1 }
+                    for i in indices where validity[i] { present += 1 }
                 }
-                nulls[c] += range.count - present
+                nulls[c] += count - present
                 // Without nulls the per-row checks below can be skipped.
-                if present == range.count { column = Column(column.storage) }
+                if present == count { column = Column(column.storage) }
             }
             guard Self.hasBounds(field.type), !unordered[c] else { continue }
-            switch Self.extremes(column, range) {
+            switch Self.extremes(column, indices) {
             case .none: continue
             case .unordered:
                 unordered[c] = true
@@ -83,8 +94,8 @@ struct StatsAccumulator: Sendable {
 
     enum Extremes { case none, unordered, at(Int, Int) }
 
-    /// Where the minimum and maximum non-null values of `range` are.
-    static func extremes(_ column: Column, _ range: Range<Int>) -> Extremes {
+    /// Where the minimum and maximum non-null values among rows `range` are (the first of equal ones).
+    static func extremes<Rows: Collection>(_ column: Column, _ range: Rows) -> Extremes where Rows.Element == Int {
         let validity = column.validity
         func ordered<T: Comparable>(_ values: [T], isNaN: (T) -> Bool = { _ in false }) -> Extremes {
             values.withUnsafeBufferPointer { p in

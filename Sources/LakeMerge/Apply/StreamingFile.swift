@@ -98,6 +98,20 @@ final class StreamingFile: @unchecked Sendable {
         if sink.buffer.count >= limits.partBytes { try await uploadPart() }
     }
 
+    /// Appends the rows of `batch` (in the file schema) at `selection` (indices into it, ascending),
+    /// without gathering them first.
+    func write(_ batch: ColumnBatch, selection: ArraySlice<Int>) async throws {
+        guard !selection.isEmpty else { return }
+        let bytes = TableFiles.memoryBytes(batch) * selection.count / max(1, batch.rowCount)
+        let writer = try self.writer ?? open(bytesPerRow: max(1, bytes / selection.count))
+        try selection.withUnsafeBufferPointer { rows in
+            try writer.write(batch, selection: rows)
+            stats.add(batch, selection: rows)
+        }
+        memoryBytes += bytes
+        if sink.buffer.count >= limits.partBytes { try await uploadPart() }
+    }
+
     /// Closes the file, uploads the rest and returns its `add` action.
     func finish() async throws -> AddFile {
         guard let writer else { throw MergeError("\(key): internal: finishing a file no row was written to") }

@@ -49,6 +49,10 @@ struct ColumnChunkWriter {
     // Scratch buffers, reused.
     private var scratch32: [UInt32] = []
     private var scratch64: [UInt64] = []
+    private var scratch128: [Int128] = []
+    private var scratchBools: [Bool] = []
+    /// The validity of the selected rows of one slice (bit `k` = row `selection[k]`).
+    private var scratchValidity: [UInt8] = []
     private var pageBuffer: [UInt8] = []
     private var levelBuffer: [UInt8] = []
     private var headerWriter = ThriftCompactWriter()
@@ -103,6 +107,26 @@ struct ColumnChunkWriter {
         }
     }
 
+    /// Appends the rows at `selection` (indices into `column`, each in range; ascending is the
+    /// fast case) exactly as appending all of `column.gather(selection)` would: same slices,
+    /// pages, dictionary fallback and statistics, so the bytes are identical. Fixed-width values
+    /// of each slice (at most 1024 rows) are gathered into small reused buffers; byte values are
+    /// read where they are.
+    mutating func append(_ column: Column, selection: UnsafeBufferPointer<Int>) throws {
+        var at = 0
+        while at < selection.count {
+            let room = options.dataPageRowLimit - pageRows
+            let n = min(selection.count - at, room, 1024)
+            let consumed = try appendSelected(column, rows: UnsafeBufferPointer(rebasing: selection[at..<(at + n)]))
+            if consumed < n {
+                try flushPage()
+                useDictionary = false
+            }
+            at += consumed
+            if pageRows >= options.dataPageRowLimit || estimatedPageBytes >= options.dataPageSize { try flushPage() }
+        }
+    }
+
     private var estimatedPageBytes: Int {
         if useDictionary {
             let count = physicalType == .byteArray ? dictBytes.count : physicalType == .int64 || physicalType == .double ? dict64.count : dict32.count
@@ -147,36 +171,131 @@ struct ColumnChunkWriter {
             consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, start) }
             scratch32 = scratch
         case .int128(let values):
-            try checkDecimals(values, validity: validity, start: start, count: count)
-            switch physicalType {
-            case .int32:
-                var scratch = takeScratch32()
-                for i in start..<(start + count) { scratch.append(UInt32(bitPattern: Int32(truncatingIfNeeded: values[i]))) }
-                consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, start) }
-                scratch32 = scratch
-            case .int64:
-                var scratch = scratch64
-                scratch64 = []
-                scratch.removeAll(keepingCapacity: true)
-                for i in start..<(start + count) { scratch.append(UInt64(bitPattern: Int64(truncatingIfNeeded: values[i]))) }
-                consumed = scratch.withUnsafeBufferPointer { appendFixed64($0, validity, start) }
-                scratch64 = scratch
-            default:
-                appendFixedLenDecimals(values, validity: validity, start: start, count: count)
-                consumed = count
-            }
+            consumed = try appendDecimals(values, validity: validity, start: start, count: count)
         case .bytes(let values):
-            consumed = try appendBytes(values, validity: validity, start: start, count: count)
+            consumed = try appendBytes(values, validity: validity, start: start, count: count, rows: nil)
         }
         appendLevels(validity: validity, start: start, count: consumed)
         pageRows += consumed
         return consumed
     }
 
+    /// Encodes the rows at `rows` (one slice of a selection); returns how many were consumed, as
+    /// ``appendSlice(_:start:count:)`` would for the gathered rows.
+    mutating private func appendSelected(_ column: Column, rows: UnsafeBufferPointer<Int>) throws -> Int {
+        let count = rows.count
+        // The slice's validity, gathered to bit `k` for row `rows[k]`.
+        var validity: [UInt8]?
+        if let source = column.validity {
+            var bits = scratchValidity
+            scratchValidity = []
+            bits.removeAll(keepingCapacity: true)
+            bits.append(contentsOf: repeatElement(0, count: (count + 7) / 8))
+            source.bytes.withUnsafeBufferPointer { src in
+                bits.withUnsafeMutableBufferPointer { dst in
+                    for k in 0..<count {
+                        let i = rows[k]
+                        dst[k >> 3] |= ((src[i >> 3] >> UInt8(i & 7)) & 1) << UInt8(k & 7)
+                    }
+                }
+            }
+            validity = bits
+        }
+        defer { if let validity { scratchValidity = validity } }
+        let consumed: Int
+        switch column.storage {
+        case .boolean(let values):
+            var scratch = scratchBools
+            scratchBools = []
+            Self.gather(values, rows, into: &scratch) { $0 }
+            appendBooleans(scratch, validity: validity, start: 0, count: count)
+            scratchBools = scratch
+            consumed = count
+        case .int32(let values):
+            var scratch = takeScratch32()
+            Self.gather(values, rows, into: &scratch) { UInt32(bitPattern: $0) }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
+            scratch32 = scratch
+        case .float32(let values):
+            var scratch = takeScratch32()
+            Self.gather(values, rows, into: &scratch) { $0.bitPattern }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
+            scratch32 = scratch
+        case .int8(let values):
+            var scratch = takeScratch32()
+            Self.gather(values, rows, into: &scratch) { UInt32(bitPattern: Int32($0)) }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
+            scratch32 = scratch
+        case .int16(let values):
+            var scratch = takeScratch32()
+            Self.gather(values, rows, into: &scratch) { UInt32(bitPattern: Int32($0)) }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
+            scratch32 = scratch
+        case .int64(let values):
+            var scratch = takeScratch64()
+            Self.gather(values, rows, into: &scratch) { UInt64(bitPattern: $0) }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed64($0, validity, 0) }
+            scratch64 = scratch
+        case .float64(let values):
+            var scratch = takeScratch64()
+            Self.gather(values, rows, into: &scratch) { $0.bitPattern }
+            consumed = scratch.withUnsafeBufferPointer { appendFixed64($0, validity, 0) }
+            scratch64 = scratch
+        case .int128(let values):
+            var scratch = scratch128
+            scratch128 = []
+            Self.gather(values, rows, into: &scratch) { $0 }
+            defer { scratch128 = scratch }
+            consumed = try appendDecimals(scratch, validity: validity, start: 0, count: count)
+        case .bytes(let values):
+            consumed = try appendBytes(values, validity: validity, start: 0, count: count, rows: rows)
+        }
+        appendLevels(validity: validity, start: 0, count: consumed)
+        pageRows += consumed
+        return consumed
+    }
+
+    /// Replaces `out` with the converted values at `rows` (keeping its memory).
+    @inline(__always)
+    private static func gather<T, U>(_ values: [T], _ rows: UnsafeBufferPointer<Int>, into out: inout [U], _ convert: (T) -> U) {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(rows.count)
+        values.withUnsafeBufferPointer { src in
+            for i in rows { out.append(convert(src[i])) }
+        }
+    }
+
+    /// Decimals stored as `Int128`: INT32, INT64 or FIXED_LEN_BYTE_ARRAY by precision.
+    mutating private func appendDecimals(_ values: [Int128], validity: [UInt8]?, start: Int, count: Int) throws -> Int {
+        try checkDecimals(values, validity: validity, start: start, count: count)
+        switch physicalType {
+        case .int32:
+            var scratch = takeScratch32()
+            for i in start..<(start + count) { scratch.append(UInt32(bitPattern: Int32(truncatingIfNeeded: values[i]))) }
+            defer { scratch32 = scratch }
+            return scratch.withUnsafeBufferPointer { appendFixed32($0, validity, start) }
+        case .int64:
+            var scratch = takeScratch64()
+            for i in start..<(start + count) { scratch.append(UInt64(bitPattern: Int64(truncatingIfNeeded: values[i]))) }
+            defer { scratch64 = scratch }
+            return scratch.withUnsafeBufferPointer { appendFixed64($0, validity, start) }
+        default:
+            appendFixedLenDecimals(values, validity: validity, start: start, count: count)
+            return count
+        }
+    }
+
     /// The scratch buffer, moved out of `self` (so `self` can be mutated while it is read) and emptied.
     private mutating func takeScratch32() -> [UInt32] {
         var scratch = scratch32
         scratch32 = []
+        scratch.removeAll(keepingCapacity: true)
+        return scratch
+    }
+
+    private mutating func takeScratch64() -> [UInt64] {
+        var scratch = scratch64
+        scratch64 = []
         scratch.removeAll(keepingCapacity: true)
         return scratch
     }
@@ -303,7 +422,10 @@ struct ColumnChunkWriter {
         }
     }
 
-    mutating private func appendBytes(_ values: VarBytes, validity: [UInt8]?, start: Int, count: Int) throws -> Int {
+    /// Byte values of `count` rows: rows `start ..< start + count`, or `rows` when given (then
+    /// `validity` bit `start + k` belongs to `rows[k]`).
+    mutating private func appendBytes(_ values: VarBytes, validity: [UInt8]?, start: Int, count: Int,
+                                      rows: UnsafeBufferPointer<Int>?) throws -> Int {
         let limit = options.dictionaryPageSizeLimit
         let dictionaryMode = useDictionary
         let writeStats = options.writeStatistics
@@ -313,17 +435,26 @@ struct ColumnChunkWriter {
         return try storage.withUnsafeBytes { raw -> Int in
             guard let base = raw.baseAddress else { return 0 }
             return try values.offsets.withUnsafeBufferPointer { offsets -> Int in
-                guard offsets.count > start + count else {
+                let rowBase = rows?.baseAddress
+                let lastRow = rows.map { $0.max() ?? -1 } ?? (start + count - 1)
+                guard offsets.count > lastRow + 1 else {
                     throw ParquetError.schemaMismatch("column \(field.name): value offsets are shorter than the row count")
                 }
                 if !dictionaryMode {
                     // Room for the whole slice up front: no regrowth inside the loop.
-                    let sliceBytes = max(0, min(offsets[start + count], byteCount) - max(offsets[start], 0))
+                    var sliceBytes = 0
+                    if let rowBase {
+                        for k in 0..<count { sliceBytes += max(0, offsets[rowBase[k] + 1] - offsets[rowBase[k]]) }
+                    } else {
+                        sliceBytes = max(0, min(offsets[start + count], byteCount) - max(offsets[start], 0))
+                    }
                     let needed = plainValues.count + sliceBytes + 4 * count
                     if needed > plainValues.capacity { plainValues.reserveCapacity(max(needed, 2 * plainValues.capacity)) }
                 }
-                for i in start..<(start + count) {
-                    if let validity, validity[i >> 3] & (1 << UInt8(i & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
+                for k in 0..<count {
+                    let v = start + k
+                    if let validity, validity[v >> 3] & (1 << UInt8(v & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
+                    let i = rowBase.map { $0[k] } ?? v
                     let lo = offsets[i], hi = offsets[i + 1]
                     guard lo >= 0, lo <= hi, hi <= byteCount else {
                         throw ParquetError.schemaMismatch("column \(field.name): row \(i) has invalid value offsets")
@@ -335,7 +466,7 @@ struct ColumnChunkWriter {
                         pagePlainBytes += 4 + length
                         if inserted {
                             if writeStats { stats.update(bytes: UnsafeRawBufferPointer(start: base + lo, count: length)) }
-                            if dictBytes.plainSize >= limit { return i + 1 - start }
+                            if dictBytes.plainSize >= limit { return k + 1 }
                         }
                     } else {
                         guard length <= Int(Int32.max) else {

@@ -63,6 +63,34 @@ public final class ParquetWriter {
         }
     }
 
+    /// Appends the rows of a batch at `selection` (indices in `0..<batch.rowCount`, ascending for
+    /// speed; repeats allowed) without gathering them first: the file is byte for byte the one
+    /// `write(batch.gather(selection))` gives. Row groups are closed as they fill.
+    public func write(_ batch: ColumnBatch, selection: UnsafeBufferPointer<Int>) throws {
+        guard !closed else { throw ParquetError.invalidArgument("the Parquet writer is already closed") }
+        for row in selection where row < 0 || row >= batch.rowCount {
+            throw ParquetError.invalidArgument("selected row \(row) is outside the batch's \(batch.rowCount) rows")
+        }
+        try check(batch, selection: selection)
+        var at = 0
+        while at < selection.count {
+            // The slices ``write(_:rows:)`` takes of the gathered rows, so pages and row groups match.
+            let n = min(selection.count - at, options.rowGroupRows - rowsInGroup, 1 << 16)
+            let part = UnsafeBufferPointer(rebasing: selection[at..<(at + n)])
+            for i in columns.indices { try columns[i].append(batch.columns[i], selection: part) }
+            rowsInGroup += n
+            at += n
+            if rowsInGroup >= options.rowGroupRows || columns.reduce(0, { $0 + $1.bufferedBytes }) >= options.rowGroupBytes {
+                try flushRowGroup()
+            }
+        }
+    }
+
+    /// Appends the rows of a batch at `selection` (see the buffer-pointer form).
+    public func write(_ batch: ColumnBatch, selection: [Int]) throws {
+        try selection.withUnsafeBufferPointer { try write(batch, selection: $0) }
+    }
+
     /// Writes the open row group and the footer, closes the sink and returns the footer.
     @discardableResult
     public func close() throws -> FileMetaData {
@@ -82,7 +110,9 @@ public final class ParquetWriter {
         return footer
     }
 
-    private func check(_ batch: ColumnBatch) throws {
+    /// Checks the batch against the file schema; with a `selection` (in range), nulls in a
+    /// non-nullable column only count in selected rows.
+    private func check(_ batch: ColumnBatch, selection: UnsafeBufferPointer<Int>? = nil) throws {
         guard batch.schema.fields.count == schema.fields.count else {
             throw ParquetError.schemaMismatch("batch has \(batch.schema.fields.count) columns, the file \(schema.fields.count)")
         }
@@ -94,7 +124,8 @@ public final class ParquetWriter {
             guard column.count == batch.rowCount else {
                 throw ParquetError.schemaMismatch("column \(want.name) has \(column.count) rows, the batch \(batch.rowCount)")
             }
-            if !want.nullable, let validity = column.validity, validity.nonzeroBitCount != validity.count {
+            if !want.nullable, let validity = column.validity, validity.count == batch.rowCount,
+               validity.nonzeroBitCount != validity.count, selection?.contains(where: { !validity[$0] }) ?? true {
                 throw ParquetError.schemaMismatch("column \(want.name) is not nullable but the batch has nulls in it")
             }
             if let validity = column.validity, validity.count != batch.rowCount {
