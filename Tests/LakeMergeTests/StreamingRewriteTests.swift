@@ -59,6 +59,61 @@ struct StreamingRewriteTests {
         #expect(accumulator.stats() == FileStats.compute(batch))
     }
 
+    @Test("statistics of selected rows equal those of the gathered rows", arguments: [(5 as UInt64, false), (6, true)])
+    func statisticsOfSelections(seed: UInt64, oddFloats: Bool) {
+        let batch = randomBatch(rows: 3000, seed: seed, oddFloats: oddFloats)
+        var rng = SplitMix64(seed: seed)
+        let all = Array(0..<batch.rowCount)
+        let selections = [[], all, [17], all.filter { _ in Int.random(in: 0..<40, using: &rng) == 0 },
+                          all.filter { _ in Int.random(in: 0..<5, using: &rng) != 0 }]
+        for selection in selections {
+            var direct = StatsAccumulator(schema: schema)
+            selection.withUnsafeBufferPointer { direct.add(batch, selection: $0) }
+            var gathered = StatsAccumulator(schema: schema)
+            gathered.add(batch.gather(selection), rows: 0..<selection.count)
+            #expect(direct.stats() == gathered.stats(), "\(selection.count) selected rows")
+            if !selection.isEmpty { #expect(direct.stats() == FileStats.compute(batch.gather(selection))) }
+        }
+    }
+
+    @Test("the writer pool writes selected rows exactly, across files")
+    func poolWritesSelections() async throws {
+        let store = InMemoryStore()
+        let table = DeltaTable(store: store, root: "t")
+        var options = CompactOptions()
+        options.memoryBudget = 64 << 20
+        options.targetFileSize = 256 << 10
+        var limits = StreamLimits(options: options, minimumPartSize: store.minimumPartSize)
+        limits.rowGroupBytes = 32 << 10
+        let frozen = limits
+        let pool = FileWriterPool(limits: limits) { partition in
+            StreamingFile(table: table, folder: "", partition: partition, schema: schema, options: WriterOptions(), limits: frozen)
+        }
+        var expected: [Int64?] = []
+        var adds: [AddFile] = []
+        for k in 0..<4 {
+            let batch = randomBatch(rows: 5000, seed: 200 + UInt64(k), oddFloats: k == 1)
+            let selection = (0..<batch.rowCount).filter { ($0 * 7 + k) % 5 != 0 }
+            adds += try await pool.write(batch, selection: selection, partition: [:])
+            if case .int64(let v) = batch.columns[0].storage {
+                for i in selection { expected.append(batch.columns[0].isNull(i) ? nil : v[i]) }
+            }
+        }
+        adds += try await pool.finishAll()
+        #expect(adds.count > 1)
+        var seenIDs: [Int64?] = []
+        for add in adds {
+            let reader = try await ParquetReader.open(ObjectStoreSource(store: store, key: table.key(add.path)))
+            let parts = try await reader.readBatches()
+            let whole = try ColumnBatch.concatenating(parts.map { ColumnBatch(schema: schema, columns: $0.columns, rowCount: $0.rowCount) }, schema: schema)
+            #expect(add.stats == FileStats.compute(whole).jsonString(order: schema.names))
+            if case .int64(let v) = whole.columns[0].storage {
+                for i in 0..<whole.rowCount { seenIDs.append(whole.columns[0].isNull(i) ? nil : v[i]) }
+            }
+        }
+        #expect(seenIDs.map { $0 ?? .min }.sorted() == expected.map { $0 ?? .min }.sorted())
+    }
+
     @Test("the writer pool rolls files at the target size, in row groups, with exact statistics")
     func poolWritesFilesOfRowGroups() async throws {
         let store = InMemoryStore()
