@@ -173,7 +173,7 @@ struct ColumnChunkWriter {
         case .int128(let values):
             consumed = try appendDecimals(values, validity: validity, start: start, count: count)
         case .bytes(let values):
-            consumed = try appendBytes(values, validity: validity, start: start, count: count, rows: nil)
+            consumed = try appendBytes(values, validity: validity, start: start, count: count, rows: ContiguousRows(start: start))
         }
         appendLevels(validity: validity, start: start, count: consumed)
         pageRows += consumed
@@ -248,7 +248,8 @@ struct ColumnChunkWriter {
             defer { scratch128 = scratch }
             consumed = try appendDecimals(scratch, validity: validity, start: 0, count: count)
         case .bytes(let values):
-            consumed = try appendBytes(values, validity: validity, start: 0, count: count, rows: rows)
+            guard let base = rows.baseAddress else { consumed = 0; break }
+            consumed = try appendBytes(values, validity: validity, start: 0, count: count, rows: SelectedRows(base: base))
         }
         appendLevels(validity: validity, start: 0, count: consumed)
         pageRows += consumed
@@ -422,10 +423,10 @@ struct ColumnChunkWriter {
         }
     }
 
-    /// Byte values of `count` rows: rows `start ..< start + count`, or `rows` when given (then
-    /// `validity` bit `start + k` belongs to `rows[k]`).
-    mutating private func appendBytes(_ values: VarBytes, validity: [UInt8]?, start: Int, count: Int,
-                                      rows: UnsafeBufferPointer<Int>?) throws -> Int {
+    /// Byte values of `count` rows, `rows.row(k)` for `k` in `0..<count` (`validity` bit `start + k`
+    /// belongs to it). Generic so each kind of row source gets its own loop.
+    mutating private func appendBytes<Rows: SliceRows>(_ values: VarBytes, validity: [UInt8]?, start: Int, count: Int,
+                                                      rows: Rows) throws -> Int {
         let limit = options.dictionaryPageSizeLimit
         let dictionaryMode = useDictionary
         let writeStats = options.writeStatistics
@@ -435,8 +436,8 @@ struct ColumnChunkWriter {
         return try storage.withUnsafeBytes { raw -> Int in
             guard let base = raw.baseAddress else { return 0 }
             return try values.offsets.withUnsafeBufferPointer { offsets -> Int in
-                let rowBase = rows?.baseAddress
-                let lastRow = rows.map { $0.max() ?? -1 } ?? (start + count - 1)
+                let rowBase = rows.selection
+                let lastRow = rowBase.map { UnsafeBufferPointer(start: $0, count: count).max() ?? -1 } ?? (start + count - 1)
                 guard offsets.count > lastRow + 1 else {
                     throw ParquetError.schemaMismatch("column \(field.name): value offsets are shorter than the row count")
                 }
@@ -454,7 +455,7 @@ struct ColumnChunkWriter {
                 for k in 0..<count {
                     let v = start + k
                     if let validity, validity[v >> 3] & (1 << UInt8(v & 7)) == 0 { pageNulls += 1; stats.nullCount += 1; continue }
-                    let i = rowBase.map { $0[k] } ?? v
+                    let i = rows.row(k)
                     let lo = offsets[i], hi = offsets[i + 1]
                     guard lo >= 0, lo <= hi, hi <= byteCount else {
                         throw ParquetError.schemaMismatch("column \(field.name): row \(i) has invalid value offsets")
@@ -675,4 +676,26 @@ struct ColumnChunkWriter {
         stats.reset()
         return result
     }
+}
+
+
+/// Which source rows a slice of ``ColumnChunkWriter`` input covers: row `row(k)` for slice position `k`.
+protocol SliceRows {
+    func row(_ k: Int) -> Int
+    /// The row indices when they are a selection (`nil`: contiguous).
+    var selection: UnsafePointer<Int>? { get }
+}
+
+/// Rows `start, start + 1, ...`.
+struct ContiguousRows: SliceRows {
+    let start: Int
+    @inline(__always) func row(_ k: Int) -> Int { start + k }
+    var selection: UnsafePointer<Int>? { nil }
+}
+
+/// Rows at `base[0], base[1], ...`.
+struct SelectedRows: SliceRows {
+    let base: UnsafePointer<Int>
+    @inline(__always) func row(_ k: Int) -> Int { base[k] }
+    var selection: UnsafePointer<Int>? { base }
 }
