@@ -1006,7 +1006,8 @@ def test_compact_onto_spark_written_tables(lakectl, tmp_path, shared_testdata, n
     assert table_rows(path, columns) == sorted((tuple(r[c] for c in columns) for r in rows), key=repr)
 
 
-def test_late_file_named_long_before_the_applied_ones_is_applied_once(lakectl, tmp_path):
+@pytest.mark.parametrize("legacy_record", [False, True])
+def test_late_file_named_long_before_the_applied_ones_is_applied_once(lakectl, tmp_path, legacy_record):
     """A late file whose name is months older than the applied ones (beyond the 7-day name window) is
     still applied, once: it was modified after them. A consumed file that fell out of the window and
     was dropped from the record is not applied again."""
@@ -1025,6 +1026,16 @@ def test_late_file_named_long_before_the_applied_ones_is_applied_once(lakectl, t
     log = [json.loads(line) for line in (path / "_delta_log" / "00000000000000000001.json").read_text().splitlines()]
     record = json.loads(next(a["commitInfo"] for a in log if "commitInfo" in a)["operationParameters"]["lakectl.dms"])
     assert "20231201-000000000.csv" not in record["files"]  # out of both windows: dropped from the record
+    if legacy_record:
+        # A record written before modification times were kept (no modifiedWatermark).
+        commit = path / "_delta_log" / "00000000000000000001.json"
+        actions = [json.loads(line) for line in commit.read_text().splitlines()]
+        for a in actions:
+            if "commitInfo" in a:
+                params = a["commitInfo"]["operationParameters"]
+                params["lakectl.dms"] = json.dumps({k: v for k, v in json.loads(params["lakectl.dms"]).items()
+                                                    if k != "modifiedWatermark"}, sort_keys=True)
+        commit.write_text("".join(json.dumps(a) + "\n" for a in actions))
     # The late file: named half a year before the newest applied one.
     write(dms / "20240101-000000000.csv", ["U,2,late\n", "D,1,\n", "I,3,late\n"])
     compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
