@@ -128,3 +128,55 @@ def test_rewrite_of_multi_row_group_files(lakectl, tmp_path, budget, target):
     # The counts reported match what changed.
     assert summary["rowsInserted"] == 2_500
 
+
+
+def test_each_touched_partition_gets_one_file(lakectl, tmp_path):
+    """Partitions whose files have several row groups, rewritten by parallel tasks: the rows of a
+    partition (kept rows and after-images) end in one new file while it stays under the target size,
+    not one per task; the table equals the oracle."""
+    regions = ["eu", "us", "ap", "sa", "af", "oc"]
+    schema_doc = {
+        "columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long", "nullable": False},
+                    {"name": "region", "type": "string"}, {"name": "note", "type": "string"}],
+        "key": ["id"], "op": "Op",
+    }
+    lake, dms, schema = tmp_path / "lake", tmp_path / "dms", tmp_path / "schema.json"
+    dms.mkdir()
+    schema.write_text(json.dumps(schema_doc))
+    rng = random.Random(7)
+    region_of = {}
+    expected = {}
+
+    def line(op, key, region, note):
+        return f'{op},{key},{region},"{note}"\n'
+
+    with open(dms / "LOAD00000001.csv", "w") as f:
+        for key in range(90_000):
+            region_of[key] = regions[key % len(regions)]
+            note = f"n{rng.getrandbits(64):016x}" * 4
+            expected[key] = (region_of[key], note)
+            f.write(line("I", key, region_of[key], note))
+    args = ("--memory-budget", "8M", "--partition-by", "region")
+    compact(lakectl, lake, dms, schema, *args)
+    groups = [pq.ParquetFile(lake / "tables" / "s" / "t" / p).metadata.num_row_groups for p in table(lake).file_uris()]
+    assert min(groups) >= 2, f"base files should have several row groups, got {groups}"
+
+    with open(dms / "20240612-100000000.csv", "w") as f:
+        for _ in range(3_000):  # updates in place, spread over every partition and row group
+            key = rng.randrange(90_000)
+            note = f"u{rng.getrandbits(64):016x}"
+            expected[key] = (region_of[key], note)
+            f.write(line("U", key, region_of[key], note))
+        for key in range(90_000, 90_600):  # inserts
+            region_of[key] = regions[key % len(regions)]
+            expected[key] = (region_of[key], "new")
+            f.write(line("I", key, region_of[key], "new"))
+    summary = compact(lakectl, lake, dms, schema, *args)
+    assert summary["filesRemoved"] == len(regions)
+    per_partition = {}
+    for add in pa.table(table(lake).get_add_actions(flatten=True)).to_pylist():
+        per_partition[add["partition.region"]] = per_partition.get(add["partition.region"], 0) + 1
+    assert per_partition == {r: 1 for r in regions}, per_partition
+    got = pa.table(table(lake).to_pyarrow_table()).to_pylist()
+    assert {r["id"]: (r["region"], r["note"]) for r in got} == expected
+    assert len(got) == len(expected)

@@ -90,13 +90,16 @@ struct CopyOnWrite: Sendable {
             enum Step: Sendable {
                 case opened(Int, ParquetReader, [[Int32]])
                 case matched(Int, group: Int, rows: [Int32], groups: [Int32], keys: ColumnBatch?)
-                case wrote([AddFile])
+                case wrote([AddFile], partition: String)
             }
             var works: [Int: FileWork] = [:]
             var touched: [Int] = []
             var marked: [FileMatches] = []
             var rewrites: [(file: Int, group: Int)] = []
-            var rewritesQueued = 0
+            var rewriteTaken: [Bool] = []
+            var firstUntaken = 0
+            /// Rewrite tasks running per partition (``FileWriterPool/id(_:)``).
+            var busy: [String: Int] = [:]
             var matches: [(file: Int, group: Int)] = []
             var matchesQueued = 0
             var rowGroupsDone = 0
@@ -111,22 +114,48 @@ struct CopyOnWrite: Sendable {
                 works[i]?.deferred = []
             }
 
+            // The next rewrite to start: preferably one of a partition no task is writing, so a
+            // partition's rows go into one file, not one per task (then matching or opening goes
+            // first); else, with nothing else to do, the oldest one (a second file of its partition).
+            func nextRewrite(orBusy: Bool) -> Int? {
+                while rewriteTaken.count < rewrites.count { rewriteTaken.append(false) }
+                while firstUntaken < rewrites.count, rewriteTaken[firstUntaken] { firstUntaken += 1 }
+                guard firstUntaken < rewrites.count else { return nil }
+                if orBusy { return firstUntaken }
+                var i = firstUntaken
+                var seen = 0
+                while i < rewrites.count, seen < 64 {
+                    if !rewriteTaken[i] {
+                        seen += 1
+                        if let file = works[rewrites[i].file]?.file, busy[FileWriterPool.id(file.partitionValues), default: 0] == 0 { return i }
+                    }
+                    i += 1
+                }
+                return nil
+            }
+
             try await withThrowingTaskGroup(of: Step.self) { group in
                 var nextFile = 0
                 var running = 0
+                func startRewrite(_ index: Int) -> Bool {
+                    rewriteTaken[index] = true
+                    let unit = rewrites[index]
+                    guard let work = works[unit.file] else { return false }
+                    let rows = work.matched[unit.group] ?? []
+                    let keys = work.keys[unit.group]
+                    works[unit.file]?.keys[unit.group] = nil
+                    let partition = FileWriterPool.id(work.file.partitionValues)
+                    busy[partition, default: 0] += 1
+                    group.addTask {
+                        .wrote(try await rewrite(work.file, reader: work.reader, group: unit.group, matched: rows,
+                                                 deleted: work.deleted[unit.group], keys: keys, pool: pool, gate: gate,
+                                                 upserts: upsertParts), partition: partition)
+                    }
+                    return true
+                }
                 func launch() -> Bool {
-                    if rewritesQueued < rewrites.count {
-                        let unit = rewrites[rewritesQueued]
-                        rewritesQueued += 1
-                        guard let work = works[unit.file] else { return false }
-                        let rows = work.matched[unit.group] ?? []
-                        let keys = work.keys[unit.group]
-                        works[unit.file]?.keys[unit.group] = nil
-                        group.addTask {
-                            .wrote(try await rewrite(work.file, reader: work.reader, group: unit.group, matched: rows,
-                                                     deleted: work.deleted[unit.group], keys: keys, pool: pool, gate: gate,
-                                                     upserts: upsertParts))
-                        }
+                    if let index = nextRewrite(orBusy: false) {
+                        guard startRewrite(index) else { return false }
                     } else if matchesQueued < matches.count {
                         let unit = matches[matchesQueued]
                         matchesQueued += 1
@@ -144,6 +173,8 @@ struct CopyOnWrite: Sendable {
                             let reader = try await io.open(file)
                             return .opened(index, reader, try await io.deletedRows(file, reader: reader))
                         }
+                    } else if let index = nextRewrite(orBusy: true) {
+                        guard startRewrite(index) else { return false }
                     } else {
                         return false
                     }
@@ -190,7 +221,8 @@ struct CopyOnWrite: Sendable {
                             scanned += 1
                             options.progress?("\(io.table.root): rewriting: scanned \(scanned)/\(candidates.count) table file(s)")
                         }
-                    case .wrote(let adds):
+                    case .wrote(let adds, let partition):
+                        busy[partition, default: 1] -= 1
                         rowGroupsDone += 1
                         result.adds += adds
                         options.progress?("\(io.table.root): rewriting: wrote \(rowGroupsDone)/\(rewrites.count) row group(s)")
