@@ -254,6 +254,13 @@ def test_dms_realistic_folder_in_batches_matches_oracle(lakectl, tmp_path):
     apply_batch(table, [a, b, c3], key)
     assert normalize_orders(order_rows(lake / "tables/s/t")) == order_oracle(table)
 
+    # DuckDB reads the table's live files (no deletion vectors here) to the same rows.
+    import duckdb
+    uris = DeltaTable(str(lake / "tables/s/t")).file_uris()
+    got = duckdb.sql(f"select {', '.join(ORDER_DATA)} from read_parquet({uris!r})").fetchall()
+    want = order_oracle(table)
+    assert sorted(((*r[:4], r[4].replace(tzinfo=None) if r[4] else None, *r[5:]) for r in got), key=repr) == want
+
     # A rerun commits nothing; earlier versions stay readable and equal to their oracle.
     out = compact(lakectl, lake, dms, schema=ORDER_SCHEMA, tmp_path=tmp_path)
     assert '"version"' not in out.stdout
@@ -709,7 +716,7 @@ KEY_CASES = {
 @pytest.mark.parametrize("case", sorted(KEY_CASES))
 def test_key_types_and_nulls_of_every_type(lakectl, tmp_path, case, created_by):
     key_fields, keygen = KEY_CASES[case]
-    rng = random.Random(hash(case) % 1000 + (created_by == "lakectl"))
+    rng = random.Random(sum(map(ord, case)) + (created_by == "lakectl"))  # stable across runs
     key = [n for n, _, _ in key_fields]
     schema = pa.schema([(n, t) for n, t, _ in key_fields] + [(n, t) for n, t, _ in ALL_TYPES])
     columns = schema.names
