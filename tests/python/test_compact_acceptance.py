@@ -1050,3 +1050,14 @@ def test_late_file_named_long_before_the_applied_ones_is_applied_once(lakectl, t
     out = compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
     assert '"version"' not in out.stdout, out.stdout
     assert DeltaTable(str(path)).version() == 2
+
+
+def test_header_column_missing_from_the_schema_file_is_named(lakectl, tmp_path):
+    """A header (it names the key) with a column the schema file lacks: the error names that column."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    schema = {"columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "int"}, {"name": "v", "type": "string"}],
+              "key": ["id"], "op": "Op"}
+    write(dms / "20240612-100000000.csv", ["Op,DMS_TIMESTAMP,id,v\n", "I,2024-06-12 10:00:00,1,a\n"])
+    out = compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path, check=False)
+    assert out.returncode == 1 and "DMS_TIMESTAMP" in out.stderr and "20240612-100000000.csv" in out.stderr, out.stderr
+    assert not (lake / "tables/s/t/_delta_log").exists()
