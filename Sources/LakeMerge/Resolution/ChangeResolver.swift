@@ -62,9 +62,27 @@ public enum ChangeResolver {
         }
 
         if before == nil, index.int64Keys != nil {
-            // One integer key column and no before-images: find every row's group in one pass.
+            // One integer key column and no before-images: find every row's group in one pass, then
+            // the winners on raw buffers (the rule of ``precedes``, every event being a row itself).
             let groups = index.findOrInsertAll(int64Source: 0)
-            for row in 0..<n { offer(group: Int(groups[row]), row: row, kind: 1) }
+            winRow = [Int32](repeating: -1, count: index.groupCount)
+            winKind = [UInt8](repeating: 1, count: index.groupCount)
+            changes.sequence.withUnsafeBufferPointer { seq in
+                changes.commitTime.withUnsafeBufferPointer { time in
+                    groups.withUnsafeBufferPointer { groupOf in
+                        winRow.withUnsafeMutableBufferPointer { win in
+                            for row in 0..<n {
+                                let g = Int(groupOf[row])
+                                let w = Int(win[g])
+                                // A later row wins unless it sorts before the current winner.
+                                if w < 0 || seq[w] < seq[row] || (seq[w] == seq[row] && time[w] <= time[row]) {
+                                    win[g] = Int32(row)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         } else {
             let afterHashes = after.hashes()
             let beforeHashes = before?.hashes()
