@@ -1061,3 +1061,50 @@ def test_header_column_missing_from_the_schema_file_is_named(lakectl, tmp_path):
     out = compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path, check=False)
     assert out.returncode == 1 and "DMS_TIMESTAMP" in out.stderr and "20240612-100000000.csv" in out.stderr, out.stderr
     assert not (lake / "tables/s/t/_delta_log").exists()
+
+
+# Rows as a real DMS task (Aurora PostgreSQL source, IncludeOpForFullLoad, TimestampColumnName,
+# an $AR_H_CHANGE_SEQ add-column rule, pk-only before-images) wrote them (shared/reference/dms-format.md).
+NW_ORDERS_SCHEMA = {
+    "columns": [{"name": "Op", "type": "string"}, {"name": "transaction_commit_timestamp", "type": "string"},
+                {"name": "order_id", "type": "smallint", "nullable": False}, {"name": "customer_id", "type": "varchar(5)"},
+                {"name": "employee_id", "type": "smallint"}, {"name": "order_date", "type": "date"},
+                {"name": "required_date", "type": "date"}, {"name": "shipped_date", "type": "date"},
+                {"name": "ship_via", "type": "smallint"}, {"name": "freight", "type": "real"},
+                {"name": "ship_name", "type": "varchar(40)"}, {"name": "ship_address", "type": "varchar(60)"},
+                {"name": "ship_city", "type": "varchar(15)"}, {"name": "ship_region", "type": "varchar(15)"},
+                {"name": "ship_postal_code", "type": "varchar(10)"}, {"name": "ship_country", "type": "varchar(15)"},
+                {"name": "AR_H_CHANGE_SEQ", "type": "string"}, {"name": "before_order_id", "type": "smallint"}],
+    "key": ["order_id"], "op": "Op", "timestamp": "transaction_commit_timestamp", "sequence": "AR_H_CHANGE_SEQ",
+    "before": ["before_order_id"],
+}
+NW_LOAD = ('I,2024-06-12 10:28:17.806762,10250,HANAR,4,1996-07-08,1996-08-05,1996-07-12,2,+6.58300018e+01,'
+           'Hanari Carnes,"Rua do Paço, 67",Rio de Janeiro,RJ,05454-876,Brazil,\n')  # before the before-image rule
+NW_CDC = [
+    "I,2024-06-12 10:30:25.104667,19998,VINET,5,1996-07-04,1996-08-01,1996-07-16,3,+3.23800011e+01,Vins et alcools Chevalier,"
+    "59 rue de l'Abbaye,Reims,,51100,France,20240612103025100000000000000000061,\n",
+    "U,2024-06-12 10:30:25.480979,19998,VINET,5,1996-07-04,1996-08-01,1996-07-17,3,+3.23800011e+01,Vins et alcools Chevalier,"
+    "59 rue de l'Abbaye,Reims,,51100,France,20240612103025480000000000000000073,19998\n",
+    "D,2024-06-12 10:30:25.854359,19998,,,,,,,,,,,,,,20240612103025850000000000000000085,\n",
+    "I,2024-06-12 10:30:26.480361,19999,VINET,5,1996-07-04,1996-08-01,1996-07-16,3,+3.23800011e+01,Vins et alcools Chevalier,"
+    "59 rue de l'Abbaye,Reims,,51100,France,20240612103026480000000000000000097,\n",
+    "U,2024-06-12 10:30:26.480361,19999,VINET,5,1996-07-04,1996-08-01,1996-07-17,3,+3.23800011e+01,Vins et alcools Chevalier,"
+    "59 rue de l'Abbaye,Reims,,51100,France,20240612103026480000000000000000101,19999\n",
+    # A primary-key change: 10250 becomes 30010 (the before-image holds the old key).
+    "U,2024-06-12 10:30:27.362108,30010,HANAR,4,1996-07-08,1996-08-05,1996-07-12,2,+6.58300018e+01,Hanari Carnes,"
+    '"Rua do Paço, 67",Rio de Janeiro,RJ,05454-876,Brazil,20240612103027360000000000000000117,10250\n',
+]
+
+
+def test_rows_as_a_real_dms_task_wrote_them(lakectl, tmp_path):
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    write(dms / "orders/LOAD00000001.csv", [NW_LOAD])
+    write(dms / "orders/20240612-103127367.csv", NW_CDC)
+    compact(lakectl, lake, dms / "orders", schema=NW_ORDERS_SCHEMA, tmp_path=tmp_path)
+    t = DeltaTable(str(lake / "tables/s/t")).to_pyarrow_table()
+    assert t.num_rows == 2
+    rows = {r["order_id"]: r for r in t.to_pylist()}
+    assert sorted(rows) == [19999, 30010]  # 19998 deleted (a key-only D row); 10250 moved to 30010
+    assert rows[19999]["shipped_date"] == datetime.date(1996, 7, 17) and rows[19999]["ship_region"] is None
+    assert rows[30010]["ship_address"] == "Rua do Paço, 67" and abs(rows[30010]["freight"] - 65.83) < 1e-4
+    assert t.schema.field("order_id").type == pa.int16() and t.schema.field("freight").type == pa.float32()
