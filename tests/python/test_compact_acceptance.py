@@ -1108,3 +1108,24 @@ def test_rows_as_a_real_dms_task_wrote_them(lakectl, tmp_path):
     assert rows[19999]["shipped_date"] == datetime.date(1996, 7, 17) and rows[19999]["ship_region"] is None
     assert rows[30010]["ship_address"] == "Rua do Paço, 67" and abs(rows[30010]["freight"] - 65.83) < 1e-4
     assert t.schema.field("order_id").type == pa.int16() and t.schema.field("freight").type == pa.float32()
+
+
+def test_narrower_change_file_types_read_into_a_deltalake_tables_wider_types(lakectl, tmp_path):
+    """pyarrow/deltalake write Python ints as long and floats as double; a DMS schema says int,
+    numeric(8,2), real: the values read into the table's types (no type change, no refusal). A
+    wider change-file type (long into an int column) is still refused."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    write_deltalake(str(path), pa.table({"id": [1, 2], "amt": pa.array([D("1.00"), D("2.00")], pa.decimal128(12, 2)),
+                                         "score": [1.0, 2.0], "n": pa.array([1, 2], pa.int32())}))
+    write(dms / "20240612-100000000.csv", ["U,1,3.50,1.5,7\n", "I,3,4.25,2.5,8\n"])
+    schema = {"columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "int"}, {"name": "amt", "type": "numeric(8,2)"},
+                          {"name": "score", "type": "real"}, {"name": "n", "type": "smallint"}], "key": ["id"], "op": "Op"}
+    compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    assert table_rows(path, ["id", "amt", "score", "n"]) == [(1, D("3.50"), 1.5, 7), (2, D("2.00"), 2.0, 2), (3, D("4.25"), 2.5, 8)]
+    assert [str(f.type) for f in DeltaTable(str(path)).schema().fields] == [
+        'PrimitiveType("long")', 'PrimitiveType("decimal(12,2)")', 'PrimitiveType("double")', 'PrimitiveType("integer")']
+    write(dms / "20240612-110000000.csv", ["U,1,3.50,1.5,7\n"])
+    wider = dict(schema, columns=schema["columns"][:4] + [{"name": "n", "type": "long"}])
+    out = compact(lakectl, lake, dms, schema=wider, tmp_path=tmp_path, check=False)
+    assert out.returncode == 1 and "'n'" in out.stderr, out.stderr
