@@ -1129,3 +1129,17 @@ def test_narrower_change_file_types_read_into_a_deltalake_tables_wider_types(lak
     wider = dict(schema, columns=schema["columns"][:4] + [{"name": "n", "type": "long"}])
     out = compact(lakectl, lake, dms, schema=wider, tmp_path=tmp_path, check=False)
     assert out.returncode == 1 and "'n'" in out.stderr, out.stderr
+
+
+def test_schema_timestamp_into_a_deltalake_timestamp_ntz_column(lakectl, tmp_path):
+    """pyarrow's naive datetimes make a deltalake timestamp_ntz column; a DMS schema saying `timestamp`
+    (zone-less text either way) writes into it."""
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    path = lake / "tables/s/t"
+    write_deltalake(str(path), pa.table({"id": [1, 2], "at": pa.array([datetime.datetime(2024, 1, 1)] * 2, pa.timestamp("us"))}))
+    write(dms / "20240612-100000000.csv", ["U,1,2024-06-12 10:30:27.362108\n"])
+    schema = {"columns": [{"name": "Op", "type": "string"}, {"name": "id", "type": "long"}, {"name": "at", "type": "timestamp"}],
+              "key": ["id"], "op": "Op"}
+    compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
+    assert table_rows(path, ["id", "at"]) == [(1, datetime.datetime(2024, 6, 12, 10, 30, 27, 362108)),
+                                              (2, datetime.datetime(2024, 1, 1))]

@@ -270,7 +270,7 @@ public struct Compactor: Sendable {
     }
 
     /// Whether every value of type `narrow` reads exactly into type `wide`: integer and float
-    /// widening, decimals with no fewer integer and fraction digits.
+    /// widening, decimals with no fewer integer and fraction digits, a timestamp into either kind.
     static func fits(_ narrow: DataType, into wide: DataType) -> Bool {
         func rank(_ t: DataType) -> Int? {
             switch t {
@@ -285,6 +285,8 @@ public struct Compactor: Sendable {
         switch (narrow, wide) {
         case (.float32, .float64): return true
         case let (.decimal(p1, s1), .decimal(p2, s2)): return s1 <= s2 && p1 - s1 <= p2 - s2
+        // DMS writes timestamps as zone-less text: it reads the same into either timestamp type.
+        case (.timestamp, .timestamp): return true
         default: return false
         }
     }
