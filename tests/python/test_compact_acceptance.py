@@ -1143,3 +1143,42 @@ def test_schema_timestamp_into_a_deltalake_timestamp_ntz_column(lakectl, tmp_pat
     compact(lakectl, lake, dms, schema=schema, tmp_path=tmp_path)
     assert table_rows(path, ["id", "at"]) == [(1, datetime.datetime(2024, 6, 12, 10, 30, 27, 362108)),
                                               (2, datetime.datetime(2024, 1, 1))]
+
+
+def test_dms_folder_on_s3_with_date_folders_gzip_parquet_and_a_late_file(lakectl, s3_env, s3_prefix, tmp_path):
+    """The same DMS variations on the S3 server (listing, modification times, ranged Parquet reads):
+    date folders, gzip, Parquet, a late file with a months-older name; the lake on S3 too."""
+    import io
+
+    import boto3
+    env = {k: v for k, v in s3_env.items() if k.startswith("AWS_")}
+    s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=env["AWS_REGION"])
+    bucket = s3_env["bucket"]
+    prefix = s3_prefix[len(f"s3://{bucket}/"):]
+    folder = f"{prefix}/dms/public/orders"
+    s = OrderStream(41)
+    load, cdc1, cdc2, late = s.load(20), s.cdc(30), s.cdc(30), s.cdc(20)
+    s3.put_object(Bucket=bucket, Key=f"{folder}/LOAD00000001.csv",
+                  Body="".join(order_line(c, op=False, ts=False, seq=False, before=False) for c in load).encode())
+    s3.put_object(Bucket=bucket, Key=f"{folder}/2024/06/12/20240612-103127367.csv.gz",
+                  Body=gzip.compress("".join(order_line(c) for c in cdc1).encode()))
+    buffer = io.BytesIO()
+    pq.write_table(parquet_changes(cdc2), buffer)
+    s3.put_object(Bucket=bucket, Key=f"{folder}/2024/06/12/20240612-1132273670.parquet", Body=buffer.getvalue())
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(ORDER_SCHEMA))
+    args = ["compact", f"{s3_prefix}/lake", "--table", "s.t", "--from", f"s3://{bucket}/{folder}", "--schema", schema]
+    lakectl(*args, env=env, check=True)
+    s3.put_object(Bucket=bucket, Key=f"{folder}/2024/01/01/20240101-000000000.csv",
+                  Body="".join(order_line(c) for c in late).encode())
+    lakectl(*args, env=env, check=True)
+    out = lakectl(*args, "--json", env=env, check=True)
+    assert '"version"' not in out.stdout
+    options = {"AWS_ENDPOINT_URL": env["AWS_ENDPOINT_URL"], "AWS_ALLOW_HTTP": "true", "AWS_REGION": env["AWS_REGION"],
+               "AWS_ACCESS_KEY_ID": env["AWS_ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY": env["AWS_SECRET_ACCESS_KEY"]}
+    dt = DeltaTable(f"{s3_prefix}/lake/tables/s/t", storage_options=options)
+    assert dt.version() == 2
+    table = apply_batch(apply_batch({}, [load, cdc1, cdc2], ["id"]), [late], ["id"])
+    got = sorted((tuple(r[c] for c in ORDER_DATA) for r in dt.to_pyarrow_table().to_pylist()), key=repr)
+    assert normalize_orders(got) == order_oracle(table)
