@@ -351,7 +351,7 @@ def _no_commit(lake, version_before):
 
 
 @pytest.mark.parametrize("case", ["unknown_op", "truncated_gzip", "unclosed_quote", "wrong_field_count_with_header",
-                                  "bad_value", "bad_parquet_op"])
+                                  "bad_value", "bad_parquet_op", "parquet_null_key"])
 def test_dms_bad_file_fails_naming_it_and_commits_nothing(lakectl, tmp_path, case):
     lake, dms = tmp_path / "lake", tmp_path / "dms"
     s = OrderStream(10)
@@ -386,6 +386,10 @@ def test_dms_bad_file_fails_naming_it_and_commits_nothing(lakectl, tmp_path, cas
         bad_lines[1] = ",".join(fields) + "\n"
         write(dms / name, bad_lines)
         expect = ["line 2", "12x"]
+    elif case == "parquet_null_key":
+        name = "20240612-110000000.parquet"
+        pq.write_table(pa.table({"Op": ["I", "U"], "id": pa.array([1, None], pa.int32())}), dms / name)
+        expect = ["row 2", "'id'"]
     else:
         name = "20240612-110000000.parquet"
         t = pa.table({"Op": ["I", "Q"], "transaction_commit_timestamp": ["2024-06-12 10:00:00.000001"] * 2,
