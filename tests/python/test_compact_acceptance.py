@@ -1186,3 +1186,49 @@ def test_dms_folder_on_s3_with_date_folders_gzip_parquet_and_a_late_file(lakectl
     table = apply_batch(apply_batch({}, [load, cdc1, cdc2], ["id"]), [late], ["id"])
     got = sorted((tuple(r[c] for c in ORDER_DATA) for r in dt.to_pyarrow_table().to_pylist()), key=repr)
     assert normalize_orders(got) == order_oracle(table)
+
+
+def test_dms_parquet_with_the_layout_of_a_real_dms_full_load_file(lakectl, tmp_path):
+    """The column layout of a real DMS Parquet full load (PostgreSQL source; shared/reference/dms-format.md):
+    `required binary DMS_TIMESTAMP (String)` first, numeric(15,2) as FIXED_LEN_BYTE_ARRAY(7), money as
+    decimal(38,4), smallint as INT32 Int(16), real, bytea, TIMESTAMP(MILLIS, UTC), uuid/json as
+    strings; PLAIN, uncompressed, one row group. Then a CDC file with Op; no schema file."""
+    rng = random.Random(77)
+    lake, dms = tmp_path / "lake", tmp_path / "dms"
+    dms.mkdir()
+    schema = pa.schema([pa.field("DMS_TIMESTAMP", pa.string(), nullable=False), ("id", pa.int64()), ("my_int", pa.int32()),
+                        ("my_smallint", pa.int16()), ("my_numeric", pa.decimal128(15, 2)), ("my_real", pa.float32()),
+                        ("my_money", pa.decimal128(38, 4)), ("my_varchar", pa.string()), ("my_bytea", pa.binary()),
+                        ("my_timestamp", pa.timestamp("ms", tz="UTC")), ("my_uuid", pa.string()), ("my_bool", pa.bool_())])
+
+    def row(i):
+        def maybe(v):
+            return None if rng.random() < 0.2 else v
+        return {"DMS_TIMESTAMP": f"2022-07-26 06:46:18.{616807 + i:06d}", "id": i, "my_int": maybe(rng.randint(-2**31, 2**31 - 1)),
+                "my_smallint": maybe(rng.randint(-2**15, 2**15 - 1)), "my_numeric": maybe(D(rng.randint(-10**14, 10**14)) / 100),
+                "my_real": maybe(rng.choice([0.5, 0.25, -3.0])), "my_money": maybe(D(rng.randint(-10**15, 10**15)) / 10**4),
+                "my_varchar": maybe(rng.choice(["", "tco", "日本"])), "my_bytea": maybe(bytes(rng.randint(0, 255) for _ in range(3))),
+                "my_timestamp": maybe(datetime.datetime(2021, 10, 31, tzinfo=UTC) + datetime.timedelta(milliseconds=rng.randint(0, 10**10))),
+                "my_uuid": maybe(f"181e9c5d-9b55-4535-8c6e-{i:012d}"), "my_bool": maybe(rng.random() < 0.5)}
+
+    load = [row(i) for i in range(1, 11)]
+    pq.write_table(pa.Table.from_pylist(load, schema=schema), dms / "LOAD00000001.parquet", compression="none",
+                   use_dictionary=False, version="1.0", data_page_version="1.0")
+    changes = [("U", row(1)), ("D", {"id": 2}), ("I", row(100)), ("U", row(3)), ("U", row(3))]
+    cdc_schema = pa.schema([("Op", pa.string())] + list(schema))
+    cdc_rows = [{**{c: None for c in schema.names}, **r, "Op": op, "DMS_TIMESTAMP": f"2022-07-26 06:47:00.{n:06d}"}
+                for n, (op, r) in enumerate(changes)]
+    pq.write_table(pa.Table.from_pylist(cdc_rows, schema=cdc_schema), dms / "20220726-064800123.parquet", compression="none")
+    compact(lakectl, lake, dms, "--key", "id")
+    table = {r["id"]: r for r in load}
+    for op, r in changes:
+        if op == "D":
+            table.pop(r["id"], None)
+        else:
+            table[r["id"]] = r
+    columns = [n for n in schema.names if n != "DMS_TIMESTAMP"]
+    assert table_rows(lake / "tables/s/t", columns) == sorted((tuple(r[c] for c in columns) for r in table.values()), key=repr)
+    dt = DeltaTable(str(lake / "tables/s/t"))
+    types = {f.name: str(f.type) for f in dt.schema().fields}
+    assert types["my_numeric"] == 'PrimitiveType("decimal(15,2)")' and types["my_smallint"] == 'PrimitiveType("short")'
+    assert types["my_timestamp"] == 'PrimitiveType("timestamp")' and "Op" not in types
