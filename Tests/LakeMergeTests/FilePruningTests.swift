@@ -338,3 +338,41 @@ import Testing
         #expect(DenseKeySet(try changed((0..<100).map { $0 * 1000 })) == nil)
     }
 }
+
+@Suite struct ChangedStringKeysTests {
+    /// `anyString` and the read-predicate bounds agree with a brute force over the keys, for keys
+    /// sharing a long prefix (the sort looks past it), prefixes of one another, and non-ASCII keys.
+    @Test(arguments: [false, true])
+    func rangeQueriesMatchBruteForce(_ unicode: Bool) throws {
+        var rng = FilePruningTests.Rng(state: unicode ? 5 : 3)
+        var v = VarBytes()
+        var keys: [[UInt8]] = []
+        for i in 0..<3000 {
+            var text = "order-2024-" + String(rng.next(100_000))
+            if i % 7 == 0 { text = String(text.prefix(12)) }  // prefixes of other keys
+            if unicode, i % 5 == 0 { text += ["é", "日本", "\u{1F389}", "e\u{301}"][rng.next(4)] }
+            v.append(text)
+            keys.append(Array(text.utf8))
+        }
+        let schema = Schema([Field("k", .string)])
+        let rows = ColumnBatch(schema: schema, columns: [Column(.bytes(v))], rowCount: keys.count)
+        let resolution = try ChangeResolver.resolve(ChangeSet(rows: rows, ops: keys.map { _ in .update }), keyColumns: ["k"])
+        let changed = ChangedKeys(resolution: resolution, type: .string)
+        func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+        for _ in 0..<400 {
+            let a = bytes("order-2024-" + String(rng.next(100_000))), b = bytes("order-2024-" + String(rng.next(100_000)))
+            let (lo, hi) = a.lexicographicallyPrecedes(b) ? (a, b) : (b, a)
+            let want = keys.contains { !$0.lexicographicallyPrecedes(lo) && !hi.lexicographicallyPrecedes($0) }
+            #expect(changed.anyString(from: lo, through: hi) == want)
+            let open = keys.contains { !$0.lexicographicallyPrecedes(lo) }
+            #expect(changed.anyString(from: lo, through: nil) == open)
+        }
+        guard case .range(.string(let lo), .string(let hi))? = changed.bounds else {
+            Issue.record("no string bounds")
+            return
+        }
+        let texts = keys.map { String(decoding: $0, as: UTF8.self) }
+        #expect(texts.allSatisfy { lo <= $0 && $0 <= hi })
+        #expect(texts.contains(lo) && texts.contains(hi))
+    }
+}

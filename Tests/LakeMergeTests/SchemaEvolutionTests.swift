@@ -108,7 +108,7 @@ struct SchemaEvolutionTests {
         #expect(try latest.schema.columnarSchema().names == ["id", "name", "score"])
     }
 
-    @Test("a zone-less timestamp matches the table's timestamp (stored as Delta timestamp); case-only renames are refused")
+    @Test("a zone-less timestamp matches the table's timestamp (stored as Delta timestamp); narrower types read into the table's; case-only renames and wider types are refused")
     func evolvedColumnRules() throws {
         let compactor = Compactor(table: DeltaTable(store: InMemoryStore()), name: "s.t",
                                   source: DMSSource(store: InMemoryStore(), prefix: "", fileSchema: nil), options: CompactOptions())
@@ -117,6 +117,12 @@ struct SchemaEvolutionTests {
         let added = try compactor.evolvedColumns(table: table, changeFields: [Field("id", .int64), Field("seen", .timestamp(utc: false))])
         #expect(added == [Field("seen", .timestamp(utc: true), nullable: true)])
         #expect(throws: MergeError.self) { try compactor.evolvedColumns(table: table, changeFields: [Field("ID", .int64)]) }
-        #expect(throws: MergeError.self) { try compactor.evolvedColumns(table: table, changeFields: [Field("id", .int32)]) }
+        // A narrower change-file type reads into the table's type (no type change); a wider one is refused.
+        #expect(try compactor.evolvedColumns(table: table, changeFields: [Field("id", .int32)]).isEmpty)
+        #expect(throws: MergeError.self) { try compactor.evolvedColumns(table: table, changeFields: [Field("id", .float64)]) }
+        let narrow = Schema([Field("id", .int32), Field("amt", .decimal(precision: 12, scale: 2))])
+        #expect(throws: MergeError.self) { try compactor.evolvedColumns(table: narrow, changeFields: [Field("id", .int64)]) }
+        #expect(try compactor.evolvedColumns(table: narrow, changeFields: [Field("amt", .decimal(precision: 8, scale: 2))]).isEmpty)
+        #expect(throws: MergeError.self) { try compactor.evolvedColumns(table: narrow, changeFields: [Field("amt", .decimal(precision: 12, scale: 3))]) }
     }
 }

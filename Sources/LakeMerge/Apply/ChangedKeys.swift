@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import DeltaLog
 import LakeColumnar
 
@@ -13,8 +18,13 @@ struct ChangedKeys: Sendable {
     let kind: Kind
     /// Sorted, for ``Kind/int`` (after ``sort()``).
     private(set) var ints: [Int64] = []
-    /// Sorted in byte order, for ``Kind/string`` (after ``sort()``).
-    private(set) var strings: [[UInt8]] = []
+    /// For ``Kind/string``: the keys' bytes back to back, their bounds, and their order by bytes
+    /// (after ``sort()``): one buffer, not an array per key.
+    private var stringBytes: [UInt8] = []
+    private var stringOffsets: [Int] = [0]
+    private var stringOrder: [Int32] = []
+    /// A string key has a byte ≥ 0x80 (then String order may differ from byte order).
+    private var nonASCII = false
     /// For ``Kind/other``: the extremes by ``ScalarValue/compare(_:_:)``.
     private(set) var lowest: ScalarValue?
     private(set) var highest: ScalarValue?
@@ -61,7 +71,11 @@ struct ChangedKeys: Sendable {
         case (.int, .int16(let v)): ints.append(Int64(v[row]))
         case (.int, .int32(let v)): ints.append(Int64(v[row]))
         case (.int, .int64(let v)): ints.append(v[row])
-        case (.string, .bytes(let v)): strings.append(Array(v[row]))
+        case (.string, .bytes(let v)):
+            let (lo, hi) = (v.offsets[row], v.offsets[row + 1])
+            stringBytes.append(contentsOf: v.bytes[lo..<hi])
+            stringOffsets.append(stringBytes.count)
+            if !nonASCII, v.bytes[lo..<hi].contains(where: { $0 >= 0x80 }) { nonASCII = true }
         case (.other, _):
             guard let type else { return }
             let value = column.scalar(at: row, type: type)
@@ -82,9 +96,63 @@ struct ChangedKeys: Sendable {
         }
     }
 
+    /// How many string keys there are.
+    var stringCount: Int { stringOffsets.count - 1 }
+
     mutating func sort() {
         ints.sort()
-        strings.sort { $0.lexicographicallyPrecedes($1) }
+        guard stringCount > 0 else { return }
+        // By the eight bytes after the keys' common prefix (big-endian, so integer order is byte
+        // order; keys like "order-000123" differ only after it) and then, for equal ones, by the
+        // whole value.
+        let count = stringCount
+        var common = stringOffsets[1] - stringOffsets[0]
+        stringBytes.withUnsafeBufferPointer { bytes in
+            for i in 1..<count where common > 0 {
+                let lo = stringOffsets[i], n = min(common, stringOffsets[i + 1] - lo)
+                var k = 0
+                while k < n, bytes[lo + k] == bytes[k] { k += 1 }
+                common = k
+            }
+        }
+        var prefixes = [UInt64](repeating: 0, count: count)
+        stringBytes.withUnsafeBufferPointer { bytes in
+            for i in 0..<count {
+                let lo = stringOffsets[i] + common, hi = stringOffsets[i + 1]
+                var p: UInt64 = 0
+                for k in 0..<8 { p = p << 8 | UInt64(lo + k < hi ? bytes[lo + k] : 0) }
+                prefixes[i] = p
+            }
+        }
+        var order = (0..<count).map { Int32($0) }
+        let offsets = stringOffsets
+        stringBytes.withUnsafeBufferPointer { bytes in
+            prefixes.withUnsafeBufferPointer { prefixes in
+                order.sort { a, b in
+                    let pa = prefixes[Int(a)], pb = prefixes[Int(b)]
+                    if pa != pb { return pa < pb }
+                    return Self.compare(bytes, offsets[Int(a)], offsets[Int(a) + 1], bytes, offsets[Int(b)], offsets[Int(b) + 1]) < 0
+                }
+            }
+        }
+        stringOrder = order
+    }
+
+    /// Byte-order comparison of `a[aLo..<aHi]` and `b[bLo..<bHi]` (negative, zero, positive).
+    private static func compare(_ a: UnsafeBufferPointer<UInt8>, _ aLo: Int, _ aHi: Int,
+                                _ b: UnsafeBufferPointer<UInt8>, _ bLo: Int, _ bHi: Int) -> Int {
+        let n = min(aHi - aLo, bHi - bLo)
+        if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+            let c = memcmp(pa + aLo, pb + bLo, n)
+            if c != 0 { return Int(c) }
+        }
+        return (aHi - aLo) - (bHi - bLo)
+    }
+
+    /// The `i`-th string key in byte order.
+    private func sortedString(_ i: Int) -> ArraySlice<UInt8> {
+        let k = Int(stringOrder[i])
+        return stringBytes[stringOffsets[k]..<stringOffsets[k + 1]]
     }
 
     /// Whether a changed integer key lies in `lower...upper`.
@@ -95,11 +163,19 @@ struct ChangedKeys: Sendable {
 
     /// Whether a changed string key lies in `lower...upper` (byte order; no upper bound when nil).
     func anyString(from lower: [UInt8], through upper: [UInt8]?) -> Bool {
-        let i = Self.lowerBound(strings, lower) { $0.lexicographicallyPrecedes($1) }
-        guard i < strings.count else { return false }
+        // The first key not below `lower`.
+        var a = 0, b = stringOrder.count
+        while a < b {
+            let m = (a + b) / 2
+            if sortedString(m).lexicographicallyPrecedes(lower) { a = m + 1 } else { b = m }
+        }
+        guard a < stringOrder.count else { return false }
         guard let upper else { return true }
-        return !upper.lexicographicallyPrecedes(strings[i])
+        return !upper.lexicographicallyPrecedes(sortedString(a))
     }
+
+    /// Whether there is no string key (``Kind/string``).
+    var noStrings: Bool { stringCount == 0 }
 
     /// The changed keys' extent, for the commit's read predicate.
     enum Bounds: Sendable {
@@ -115,10 +191,17 @@ struct ChangedKeys: Sendable {
         case .int:
             if let lo = ints.first, let hi = ints.last { return .range(.int(lo), .int(hi)) }
         case .string:
+            guard !stringOrder.isEmpty else { break }
+            if !nonASCII {
+                // ASCII: byte order is String order, so the sort's ends are the extremes.
+                let lo = String(decoding: sortedString(0), as: UTF8.self)
+                let hi = String(decoding: sortedString(stringOrder.count - 1), as: UTF8.self)
+                return .range(.string(lo), .string(hi))
+            }
             // Byte order (the sort) and String order can differ: take the extremes by compare.
             var lo: ScalarValue?, hi: ScalarValue?
-            for bytes in strings {
-                let value = ScalarValue.string(String(decoding: bytes, as: UTF8.self))
+            for k in 0..<stringCount {
+                let value = ScalarValue.string(String(decoding: stringBytes[stringOffsets[k]..<stringOffsets[k + 1]], as: UTF8.self))
                 guard let l = lo, let h = hi else {
                     lo = value
                     hi = value

@@ -116,22 +116,28 @@ struct CopyOnWrite: Sendable {
 
             // The next rewrite to start: preferably one of a partition no task is writing, so a
             // partition's rows go into one file, not one per task (then matching or opening goes
-            // first); else, with nothing else to do, the oldest one (a second file of its partition).
+            // first); else, with nothing else to do, the oldest one when its partition has more
+            // row groups waiting (a second file of that partition, e.g. an unpartitioned table).
+            // A last row group of a busy partition waits for the task writing it.
             func nextRewrite(orBusy: Bool) -> Int? {
                 while rewriteTaken.count < rewrites.count { rewriteTaken.append(false) }
                 while firstUntaken < rewrites.count, rewriteTaken[firstUntaken] { firstUntaken += 1 }
                 guard firstUntaken < rewrites.count else { return nil }
-                if orBusy { return firstUntaken }
+                func partition(_ i: Int) -> String? { works[rewrites[i].file].map { FileWriterPool.id($0.file.partitionValues) } }
                 var i = firstUntaken
                 var seen = 0
+                var samePartition = 0
+                let first = partition(firstUntaken)
                 while i < rewrites.count, seen < 64 {
                     if !rewriteTaken[i] {
                         seen += 1
-                        if let file = works[rewrites[i].file]?.file, busy[FileWriterPool.id(file.partitionValues), default: 0] == 0 { return i }
+                        let id = partition(i)
+                        if !orBusy, let id, busy[id, default: 0] == 0 { return i }
+                        if id == first { samePartition += 1 }
                     }
                     i += 1
                 }
-                return nil
+                return orBusy && samePartition >= 2 ? firstUntaken : nil
             }
 
             try await withThrowingTaskGroup(of: Step.self) { group in

@@ -109,7 +109,7 @@ struct FilePruning: Sendable {
             guard let min = minStat?.int64Value, let max = maxStat?.int64Value else { return true }
             return group.anyInt(from: min, through: max)
         case .string:
-            guard !group.strings.isEmpty else { return false }
+            guard !group.noStrings else { return false }
             guard let minText = minStat?.stringValue else { return true }
             // A maximum that is absent (e.g. too long to record) bounds nothing.
             return group.anyString(from: Array(minText.utf8), through: maxStat?.stringValue.map { Array($0.utf8) })

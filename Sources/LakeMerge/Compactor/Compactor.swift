@@ -239,8 +239,9 @@ public struct Compactor: Sendable {
 
     /// Schema evolution (docs/MERGE.md, "Schema evolution"): the change files' columns the table lacks,
     /// as nullable columns to append. A column of the table the change files lack stays (null in new
-    /// rows). A column whose type differs is refused: Delta allows no type change without the
-    /// `typeWidening` table feature, which lakectl does not write.
+    /// rows). A column whose type differs is refused — Delta allows no type change without the
+    /// `typeWidening` table feature, which lakectl does not write — unless the change files' type
+    /// is narrower and reads exactly into the table's (``fits(_:into:)``).
     func evolvedColumns(table schema: Schema, changeFields: [Field]) throws -> [Field] {
         var added: [Field] = []
         var names = Set(schema.fields.map { $0.name.lowercased() })
@@ -249,7 +250,10 @@ public struct Compactor: Sendable {
                 let old = schema.fields[i].type
                 // A zone-less timestamp of the change files is stored as Delta `timestamp`, as at creation.
                 let utcOnly: Bool = if case .timestamp(utc: false) = field.type, case .timestamp(utc: true) = old { true } else { false }
-                if old != field.type, !utcOnly {
+                // Values of a narrower type (an `int` file column into a `long` table column, as
+                // DMS types often are against tables other engines made) read losslessly into the
+                // table's type: no type change.
+                if old != field.type, !utcOnly, !Self.fits(field.type, into: old) {
                     throw MergeError("\(name): column '\(field.name)' is \(SchemaFile.typeName(old)) in the table but \(SchemaFile.typeName(field.type)) in the change files; Delta tables cannot change a column's type — declare it \(SchemaFile.typeName(old)) in the schema file (--schema), or compact into a new table")
                 }
                 continue
@@ -263,6 +267,28 @@ public struct Compactor: Sendable {
             added.append(Field(field.name, type, nullable: true))
         }
         return added
+    }
+
+    /// Whether every value of type `narrow` reads exactly into type `wide`: integer and float
+    /// widening, decimals with no fewer integer and fraction digits, a timestamp into either kind.
+    static func fits(_ narrow: DataType, into wide: DataType) -> Bool {
+        func rank(_ t: DataType) -> Int? {
+            switch t {
+            case .int8: 1
+            case .int16: 2
+            case .int32: 3
+            case .int64: 4
+            default: nil
+            }
+        }
+        if let a = rank(narrow), let b = rank(wide) { return a <= b }
+        switch (narrow, wide) {
+        case (.float32, .float64): return true
+        case let (.decimal(p1, s1), .decimal(p2, s2)): return s1 <= s2 && p1 - s1 <= p2 - s2
+        // DMS writes timestamps as zone-less text: it reads the same into either timestamp type.
+        case (.timestamp, .timestamp): return true
+        default: return false
+        }
     }
 
     func tableLayout(_ existing: Snapshot?, pending: PendingChanges) throws -> Layout {

@@ -171,7 +171,15 @@ struct DMSFileReader {
         let names = (0..<records.fields.count).map { records.string($0) }
         if let fileSchema {
             let known = Set(fileSchema.columns.map { $0.name.lowercased() })
-            guard names.allSatisfy({ known.contains($0.lowercased()) }) else { return nil }
+            guard names.allSatisfy({ known.contains($0.lowercased()) }) else {
+                // A record that names every key column is a header with a column the schema file lacks.
+                let lowered = Set(names.map { $0.lowercased() })
+                guard !keyColumns.isEmpty, keyColumns.allSatisfy({ lowered.contains($0.lowercased()) }),
+                      let unknown = names.first(where: { !known.contains($0.lowercased()) }) else { return nil }
+                return {
+                    throw MergeError("\(source): header column '\(unknown)' is not in the schema file; add it to \"columns\" (--schema) or drop it from the mapping")
+                }
+            }
         }
         return {
             try names.map { name -> Role in

@@ -127,18 +127,19 @@ public struct DMSSource: ChangeSource {
     public func pending(table: DeltaTable, snapshot: Snapshot?, name: String, maxBytes: Int64) async throws -> PendingChanges? {
         var done = DMSConsumedFiles()
         if let snapshot { done = try await consumed(table: table, snapshot: snapshot, name: name) }
-        let listing = try await listFiles()
-        if done.modifiedWatermark == nil, done.watermark != Int64.min {
+        // Modification times the store does not report (0) are unknown: the name window alone decides.
+        let listing = try await listFiles().map { f in (name: f.name, relativeKey: f.relativeKey, size: f.size, modified: f.modified > 0 ? f.modified : nil) }
+        if done.modifiedWatermark == nil, done.watermark != Int64.min,
+           let newest = listing.filter({ done.isConsumed($0.name, relativeKey: $0.relativeKey) }).compactMap(\.modified).max() {
             // A record from before modification times were kept: every file it counts as consumed
             // (listed or trimmed) was modified no later than the newest such file; later ones are new.
-            let consumed = listing.filter { done.isConsumed($0.name, relativeKey: $0.relativeKey) }
-            done.modifiedWatermark = (consumed.map(\.modified).max() ?? Int64.min / 2) + DMSConsumedFiles.modifiedMarginMillis
+            done.modifiedWatermark = newest + DMSConsumedFiles.modifiedMarginMillis
         }
         let all = listing.filter { !done.isConsumed($0.name, relativeKey: $0.relativeKey, lastModified: $0.modified) }
         let pending = Array(all.prefix(prefixWithin(all.map(\.size), maxBytes: maxBytes)))
         guard let first = pending.first else { return nil }
         var record = done
-        for file in listing { record.modified[file.relativeKey] = file.modified }
+        for file in listing { record.modified[file.relativeKey] = file.modified }  // nil: not kept past the window
         for file in pending { record.insert(file.name, relativeKey: file.relativeKey, lastModified: file.modified) }
         let txnVersion = (snapshot?.transactionVersion(appId: appId) ?? 0) + 1
 

@@ -40,43 +40,68 @@ public enum ChangeResolver {
         let n = changes.count
         var index = KeyIndex(sources: sources, expectedGroups: n)
 
-        // Per group: the winning event, as (row, kind) with kind 0 = split-off delete, 1 = the row itself.
-        var winRow: [Int32] = []
-        var winKind: [UInt8] = []
-        winRow.reserveCapacity(n)
-        winKind.reserveCapacity(n)
+        // Every event's group, in arrival order (kind 0 = a split-off delete of a before-image key,
+        // 1 = the row itself); then per group the winning event (winRow, winKind).
         var moves = 0
-
-        @inline(__always)
-        func offer(group: Int, row: Int, kind: UInt8) {
-            if group == winRow.count {
-                winRow.append(Int32(row))
-                winKind.append(kind)
-                return
-            }
-            let w = Int(winRow[group])
-            if precedes(changes, w, winKind[group], row, kind) {
-                winRow[group] = Int32(row)
-                winKind[group] = kind
-            }
-        }
-
+        var eventGroup: [Int32]
+        var eventRow: [Int32] = []
+        var eventKind: [UInt8] = []
         if before == nil, index.int64Keys != nil {
-            // One integer key column and no before-images: find every row's group in one pass.
-            let groups = index.findOrInsertAll(int64Source: 0)
-            for row in 0..<n { offer(group: Int(groups[row]), row: row, kind: 1) }
+            // One integer key column and no before-images: every row's group in one pass.
+            eventGroup = index.findOrInsertAll(int64Source: 0)
         } else {
             let afterHashes = after.hashes()
             let beforeHashes = before?.hashes()
+            eventGroup = []
+            eventGroup.reserveCapacity(n)
+            eventRow.reserveCapacity(n)
+            eventKind.reserveCapacity(n)
             for row in 0..<n {
                 if let before, let beforeHashes, changes.ops[row] == .update, !before.allNull(row),
                    !before.equal(row, after, row) {
-                    let g = index.findOrInsert(source: 1, row: row, hash: beforeHashes[row])
-                    offer(group: g, row: row, kind: 0)
+                    eventGroup.append(Int32(index.findOrInsert(source: 1, row: row, hash: beforeHashes[row])))
+                    eventRow.append(Int32(row))
+                    eventKind.append(0)
                     moves += 1
                 }
-                let g = index.findOrInsert(source: 0, row: row, hash: afterHashes[row])
-                offer(group: g, row: row, kind: 1)
+                eventGroup.append(Int32(index.findOrInsert(source: 0, row: row, hash: afterHashes[row])))
+                eventRow.append(Int32(row))
+                eventKind.append(1)
+            }
+        }
+        // Without split events, event i is row i of kind 1.
+        let rowsAreEvents = eventRow.isEmpty
+        var winRow = [Int32](repeating: -1, count: index.groupCount)
+        var winKind = [UInt8](repeating: 1, count: index.groupCount)
+        changes.sequence.withUnsafeBufferPointer { seq in
+            changes.commitTime.withUnsafeBufferPointer { time in
+                winRow.withUnsafeMutableBufferPointer { win in
+                    winKind.withUnsafeMutableBufferPointer { winKind in
+                        for e in 0..<eventGroup.count {
+                            let g = Int(eventGroup[e])
+                            let row = rowsAreEvents ? e : Int(eventRow[e])
+                            let kind: UInt8 = rowsAreEvents ? 1 : eventKind[e]
+                            let w = Int(win[g])
+                            // The rule of ``precedes``: the event wins unless it sorts before the winner.
+                            let later: Bool
+                            if w < 0 {
+                                later = true
+                            } else if seq[w] != seq[row] {
+                                later = seq[w] < seq[row]
+                            } else if time[w] != time[row] {
+                                later = time[w] < time[row]
+                            } else if w != row {
+                                later = w < row
+                            } else {
+                                later = winKind[g] < kind
+                            }
+                            if later {
+                                win[g] = Int32(row)
+                                winKind[g] = kind
+                            }
+                        }
+                    }
+                }
             }
         }
 

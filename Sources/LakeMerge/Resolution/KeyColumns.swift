@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LakeColumnar
 
 /// The primary-key columns of a batch, viewed for hashing and equality on their typed buffers.
@@ -8,11 +13,21 @@ import LakeColumnar
 public struct KeyColumns: Sendable {
     public let columns: [Column]
     public let count: Int
+    /// The values of a key that is one byte-array column without nulls (a string key such as a
+    /// UUID): compared with memcmp, without a per-call dispatch on the storage.
+    private let singleBytes: VarBytes?
 
     /// - Parameter columns: equally long key columns (in key order).
     public init(_ columns: [Column]) {
         self.columns = columns
         self.count = columns.first?.count ?? 0
+        singleBytes = Self.singleBytes(columns)
+    }
+
+    private static func singleBytes(_ columns: [Column]) -> VarBytes? {
+        guard columns.count == 1, case .bytes(let values) = columns[0].storage else { return nil }
+        if let validity = columns[0].validity, validity.nonzeroBitCount != validity.count { return nil }
+        return values
     }
 
     /// The key columns of `batch` named `names`.
@@ -27,6 +42,7 @@ public struct KeyColumns: Sendable {
         }
         self.columns = cols
         self.count = batch.rowCount
+        singleBytes = Self.singleBytes(cols)
     }
 
     /// The values of a key that is one 64-bit integer column without nulls, else `nil`.
@@ -98,6 +114,17 @@ public struct KeyColumns: Sendable {
     /// Whether row `row` of these columns holds the same key as row `otherRow` of `other`.
     /// Columns of different storage kinds never compare equal.
     public func equal(_ row: Int, _ other: KeyColumns, _ otherRow: Int) -> Bool {
+        if let x = singleBytes, let y = other.singleBytes {
+            let xs = x.offsets[row], xe = x.offsets[row + 1], ys = y.offsets[otherRow], ye = y.offsets[otherRow + 1]
+            guard xe - xs == ye - ys else { return false }
+            guard xe > xs else { return true }
+            return x.bytes.withUnsafeBufferPointer { xb in
+                y.bytes.withUnsafeBufferPointer { yb in
+                    guard let xp = xb.baseAddress, let yp = yb.baseAddress else { return false }
+                    return memcmp(xp + xs, yp + ys, xe - xs) == 0
+                }
+            }
+        }
         for c in 0..<columns.count {
             let a = columns[c], b = other.columns[c]
             let aNull = a.isNull(row), bNull = b.isNull(otherRow)
