@@ -376,3 +376,17 @@ import Testing
         #expect(texts.contains(lo) && texts.contains(hi))
     }
 }
+
+@Suite struct TruncatedMaximumTests {
+    @Test func truncationMarkersBoundEveryContinuation() {
+        for marker in ["\u{FFFF}", "\u{FFFD}"] {
+            let bound = FilePruning.upperBound("abcdefghijklmnopqrstuvwxyz012345" + marker)
+            for key in ["abcdefghijklmnopqrstuvwxyz012345\u{1F389}", "abcdefghijklmnopqrstuvwxyz012345\u{FFFF}zz",
+                        "abcdefghijklmnopqrstuvwxyz0123456"] {
+                #expect(!bound.lexicographicallyPrecedes(Array(key.utf8)), "\(key) must be below the bound")
+            }
+            #expect(bound.lexicographicallyPrecedes(Array("abcdefghijklmnopqrstuvwxyz012346".utf8)))
+        }
+        #expect(FilePruning.upperBound("plain") == Array("plain".utf8))
+    }
+}

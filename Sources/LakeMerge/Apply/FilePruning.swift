@@ -112,11 +112,25 @@ struct FilePruning: Sendable {
             guard !group.noStrings else { return false }
             guard let minText = minStat?.stringValue else { return true }
             // A maximum that is absent (e.g. too long to record) bounds nothing.
-            return group.anyString(from: Array(minText.utf8), through: maxStat?.stringValue.map { Array($0.utf8) })
+            return group.anyString(from: Array(minText.utf8), through: maxStat?.stringValue.map(Self.upperBound))
         case .other:
             // Coarse: within some group's key range. (Per partition group would be finer; rare key types.)
             return group.lowest != nil && inRange.contains(file.path)
         }
+    }
+
+    /// A string maximum from Delta statistics as an upper bound in byte order. Writers that truncate
+    /// a long maximum end it with U+FFFF (delta-spark) or, in older versions, U+FFFD; a key with the
+    /// same prefix followed by a higher character (an emoji, U+10000 and up) is above that marker,
+    /// so the marker is read as "anything after this prefix" (a 0xFF byte, above all UTF-8).
+    static func upperBound(_ text: String) -> [UInt8] {
+        var bytes = Array(text.utf8)
+        let markers: [[UInt8]] = [[0xEF, 0xBF, 0xBF], [0xEF, 0xBF, 0xBD]]
+        if let marker = markers.first(where: { bytes.count >= 3 && Array(bytes.suffix(3)) == $0 }) {
+            bytes.removeLast(marker.count)
+            bytes.append(0xFF)
+        }
+        return bytes
     }
 
     /// The partition columns whose value a key decides (rule 1), or nil when there are none.
