@@ -93,7 +93,7 @@ public struct KeyIndex: Sendable {
         let block = 16
         var touched: Int32 = 0
         for row in 0..<values.count {
-            if row % block == 0 {
+            if row % block == 0, row + block < values.count {
                 slots.withUnsafeBufferPointer { slots in
                     for ahead in (row + block)..<min(values.count, row + 2 * block) {
                         touched &+= slots[Int(truncatingIfNeeded: KeyColumns.int64Hash(values[ahead])) & mask]
