@@ -41,7 +41,11 @@ def write_cdc_file(changes_csv, path):
 
 def timed(cmd, env=None):
     """Runs `cmd` in its own process: (wall seconds, peak RSS bytes, stdout, CPU seconds). CPU seconds
-    too: on a shared machine wall time includes waiting for a core."""
+    too: on a shared machine wall time includes waiting for a core.
+
+    The setup's files (generated data, base tables) are flushed to disk first, so no engine's run
+    pays for writing back another step's data (an fsync in the timed step would wait for it)."""
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
