@@ -212,35 +212,17 @@ struct ColumnChunkWriter {
             scratchBools = scratch
             consumed = count
         case .int32(let values):
-            var scratch = takeScratch32()
-            Self.gather(values, rows, into: &scratch) { UInt32(bitPattern: $0) }
-            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
-            scratch32 = scratch
+            consumed = appendGathered32(values, rows, validity) { UInt32(bitPattern: $0) }
         case .float32(let values):
-            var scratch = takeScratch32()
-            Self.gather(values, rows, into: &scratch) { $0.bitPattern }
-            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
-            scratch32 = scratch
+            consumed = appendGathered32(values, rows, validity) { $0.bitPattern }
         case .int8(let values):
-            var scratch = takeScratch32()
-            Self.gather(values, rows, into: &scratch) { UInt32(bitPattern: Int32($0)) }
-            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
-            scratch32 = scratch
+            consumed = appendGathered32(values, rows, validity) { UInt32(bitPattern: Int32($0)) }
         case .int16(let values):
-            var scratch = takeScratch32()
-            Self.gather(values, rows, into: &scratch) { UInt32(bitPattern: Int32($0)) }
-            consumed = scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
-            scratch32 = scratch
+            consumed = appendGathered32(values, rows, validity) { UInt32(bitPattern: Int32($0)) }
         case .int64(let values):
-            var scratch = takeScratch64()
-            Self.gather(values, rows, into: &scratch) { UInt64(bitPattern: $0) }
-            consumed = scratch.withUnsafeBufferPointer { appendFixed64($0, validity, 0) }
-            scratch64 = scratch
+            consumed = appendGathered64(values, rows, validity) { UInt64(bitPattern: $0) }
         case .float64(let values):
-            var scratch = takeScratch64()
-            Self.gather(values, rows, into: &scratch) { $0.bitPattern }
-            consumed = scratch.withUnsafeBufferPointer { appendFixed64($0, validity, 0) }
-            scratch64 = scratch
+            consumed = appendGathered64(values, rows, validity) { $0.bitPattern }
         case .int128(let values):
             var scratch = scratch128
             scratch128 = []
@@ -258,6 +240,24 @@ struct ColumnChunkWriter {
 
     /// Replaces `out` with the converted values at `rows` (keeping its memory).
     @inline(__always)
+    /// 32-bit values of `rows`, gathered into the reused scratch buffer and encoded.
+    mutating private func appendGathered32<T>(_ values: [T], _ rows: UnsafeBufferPointer<Int>, _ validity: [UInt8]?,
+                                              _ bits: (T) -> UInt32) -> Int {
+        var scratch = takeScratch32()
+        Self.gather(values, rows, into: &scratch, bits)
+        defer { scratch32 = scratch }
+        return scratch.withUnsafeBufferPointer { appendFixed32($0, validity, 0) }
+    }
+
+    /// 64-bit values of `rows`, gathered into the reused scratch buffer and encoded.
+    mutating private func appendGathered64<T>(_ values: [T], _ rows: UnsafeBufferPointer<Int>, _ validity: [UInt8]?,
+                                              _ bits: (T) -> UInt64) -> Int {
+        var scratch = takeScratch64()
+        Self.gather(values, rows, into: &scratch, bits)
+        defer { scratch64 = scratch }
+        return scratch.withUnsafeBufferPointer { appendFixed64($0, validity, 0) }
+    }
+
     private static func gather<T, U>(_ values: [T], _ rows: UnsafeBufferPointer<Int>, into out: inout [U], _ convert: (T) -> U) {
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(rows.count)
