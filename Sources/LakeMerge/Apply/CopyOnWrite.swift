@@ -84,8 +84,10 @@ struct CopyOnWrite: Sendable {
             // 2. find the changed keys' rows of each row group from its key columns only;
             // 3. stream a touched file's row groups — the kept rows into new files per partition —
             //    as soon as they are matched (a row group without changed keys waits until its file
-            //    is known to be touched; a file holding none is left alone). Rewrites go first, then
-            //    matching, then opening further files, so memory stays a few row groups per task.
+            //    is known to be touched; a file holding none is left alone). A task takes, in order: a
+            //    rewrite in a partition no task is writing, matching, opening a further file, a second
+            //    writer for a busy partition with more row groups waiting — so memory stays a few
+            //    row groups per task and a partition's rows go into one file.
             // With deletion vectors a file is matched whole first (the choice needs all its rows).
             enum Step: Sendable {
                 case opened(Int, ParquetReader, [[Int32]])
