@@ -76,6 +76,19 @@ public struct Transaction: Sendable {
         removes.append(file.remove(deletionTimestamp: Transaction.nowMillis(), dataChange: dataChange))
     }
 
+    /// Marks rows of a live file deleted without rewriting it: removes its current entry and adds it
+    /// again with `deletionVector` (written with ``DeletionVectorStore/write(rows:store:tableRoot:placement:)``).
+    /// Returns the new entry.
+    @discardableResult
+    public mutating func remove(_ file: AddFile, keepingWith deletionVector: DeletionVectorDescriptor) -> AddFile {
+        remove(file)
+        var updated = file
+        updated.deletionVector = deletionVector.json
+        updated.modificationTime = Transaction.nowMillis()
+        add(updated)
+        return updated
+    }
+
     /// Records that this commit completes batch `version` of application `appId` (exactly once: a
     /// concurrent commit for the same `appId` conflicts).
     public mutating func setTransaction(appId: String, version: Int64) {

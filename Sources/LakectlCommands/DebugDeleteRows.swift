@@ -89,11 +89,7 @@ struct DebugDeleteRows: AsyncParsableCommand {
             let descriptor = try await DeletionVectorStore.write(rows: rowIndexes, store: deltaTable.store, tableRoot: deltaTable.root,
                                                                  placement: dvPlacement)
             transaction.readFiles.insert(target.path)
-            transaction.remove(target)
-            var updated = target
-            updated.deletionVector = descriptor.json
-            updated.modificationTime = Int64(Date().timeIntervalSince1970 * 1000)
-            transaction.add(updated)
+            transaction.remove(target, keepingWith: descriptor)
             deletedRows += rowIndexes.count
             report.append("\(target.path): \(rowIndexes.count) rows, deletion vector \(descriptor.uniqueId)")
         }

@@ -26,10 +26,7 @@ import Testing
     func deleteRows(_ table: DeltaTable, _ file: AddFile, _ rows: [UInt64], placement: DeletionVectorStore.Placement = .file) async throws -> AddFile {
         let dv = try await DeletionVectorStore.write(rows: rows, store: table.store, tableRoot: table.root, placement: placement)
         var txn = try await table.startTransaction(operation: "DELETE")
-        txn.remove(file)
-        var updated = file
-        updated.deletionVector = dv.json
-        txn.add(updated)
+        let updated = txn.remove(file, keepingWith: dv)
         try await txn.commit()
         return updated
     }

@@ -271,10 +271,7 @@ import Testing
         // Remove + add with a DV is one logical change.
         let dv = try await DeletionVectorStore.write(rows: [0, 3], store: store, tableRoot: table.root)
         var txn = try await table.startTransaction(operation: "DELETE")
-        txn.remove(file)
-        var updated = file
-        updated.deletionVector = dv.json
-        txn.add(updated)
+        txn.remove(file, keepingWith: dv)
         try await txn.commit()
         let actions = try await table.readCommit(2)
         let added = try #require(actions.compactMap { if case .add(let a) = $0 { a } else { nil } }.first)

@@ -36,10 +36,7 @@ struct DeletionVectorMergeTests {
         let firstIds = try await ids(table)
         let dv = try await DeletionVectorStore.write(rows: [0, 5, 19], store: store, tableRoot: "t", placement: .inline)
         var txn = try await table.startTransaction(operation: "DELETE")
-        txn.remove(file)
-        var updated = file
-        updated.deletionVector = dv.json
-        txn.add(updated)
+        txn.remove(file, keepingWith: dv)
         try await txn.commit()
         let remaining = try await ids(table)
         #expect(Set(firstIds).subtracting(remaining).count == 3 && remaining.count == 57)
