@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable, QueryBuilder
 
 from compact_oracle import DATA, Stream, normalise, random_row, text, write_schema
+from delta_log_replay import live_adds
 
 TABLE = "public.orders"
 
@@ -28,30 +29,8 @@ def compact(lakectl, lake, dms, schema, *extra):
     return json.loads(out.stdout) if out.stdout.strip() else {}
 
 
-def logical_key(path, dv):
-    if not dv:
-        return path
-    return path + "\0" + dv["storageType"] + dv["pathOrInlineDv"] + (f"@{dv['offset']}" if dv.get("offset") is not None else "")
-
-
 def log_actions(table, version):
     return [json.loads(l) for l in (table / "_delta_log" / f"{version:020d}.json").read_text().splitlines()]
-
-
-def live_adds(table):
-    """path -> add, replaying the JSON log with logical files keyed by (path, DV)."""
-    adds = {}
-    for log in sorted((table / "_delta_log").glob("*.json")):
-        for line in log.read_text().splitlines():
-            action = json.loads(line)
-            if "add" in action:
-                adds[action["add"]["path"]] = action["add"]
-            elif "remove" in action:
-                r = action["remove"]
-                live = adds.get(r["path"])
-                if live and logical_key(live["path"], live.get("deletionVector")) == logical_key(r["path"], r.get("deletionVector")):
-                    del adds[r["path"]]
-    return adds
 
 
 def oracle_rows(path):

@@ -14,6 +14,8 @@ import pytest
 from deltalake import DeltaTable, QueryBuilder, write_deltalake
 from pyroaring import BitMap64
 
+from delta_log_replay import live_adds
+
 MAGIC = 1681511377
 Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
 
@@ -70,18 +72,6 @@ def reference_rows(content: bytes) -> list[int]:
     (magic,) = struct.unpack("<I", content[:4])
     assert magic == MAGIC
     return list(BitMap64.deserialize(content[4:]))
-
-
-def live_adds(table: pathlib.Path) -> dict:
-    adds = {}
-    for log in sorted((table / "_delta_log").glob("*.json")):
-        for line in log.read_text().splitlines():
-            action = json.loads(line)
-            if "add" in action:
-                adds[action["add"]["path"]] = action["add"]
-            elif "remove" in action:
-                adds.pop(action["remove"]["path"], None)
-    return adds
 
 
 def make_table(path: pathlib.Path, files: int = 3, rows_per_file: int = 100_000):
