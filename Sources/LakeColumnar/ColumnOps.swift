@@ -232,12 +232,12 @@ extension ColumnBatch {
             throw .schemaMismatch("[\(batch.schema.names.joined(separator: ", "))] vs [\(schema.names.joined(separator: ", "))]")
         }
         let rowCount = batches.reduce(0) { $0 + $1.rowCount }
-        if batches.count == 1, let only = batches.first { return only }
         for batch in batches {
             for (column, field) in zip(batch.columns, schema.fields) where column.storage.kind != field.type.storageKind {
                 throw .schemaMismatch("cannot concatenate \(column.storage.kind) storage onto \(field.type.storageKind)")
             }
         }
+        if batches.count == 1, let only = batches.first { return only }
         // Columns are independent copies: large ones are joined on all cores.
         let fields = schema.fields
         let joined = ParallelColumns.map(count: fields.count, parallel: rowCount >= 1 << 16) { i in

@@ -125,7 +125,7 @@ struct CopyOnWrite: Sendable {
                 while rewriteTaken.count < rewrites.count { rewriteTaken.append(false) }
                 while firstUntaken < rewrites.count, rewriteTaken[firstUntaken] { firstUntaken += 1 }
                 guard firstUntaken < rewrites.count else { return nil }
-                func partition(_ i: Int) -> String? { works[rewrites[i].file].map { FileWriterPool.id($0.file.partitionValues) } }
+                func partition(_ i: Int) -> String? { works[rewrites[i].file]?.partition }
                 var i = firstUntaken
                 var seen = 0
                 var samePartition = 0
@@ -152,7 +152,7 @@ struct CopyOnWrite: Sendable {
                     let rows = work.matched[unit.group] ?? []
                     let keys = work.keys[unit.group]
                     works[unit.file]?.keys[unit.group] = nil
-                    let partition = FileWriterPool.id(work.file.partitionValues)
+                    let partition = work.partition
                     busy[partition, default: 0] += 1
                     group.addTask {
                         .wrote(try await rewrite(work.file, reader: work.reader, group: unit.group, matched: rows,
@@ -208,8 +208,9 @@ struct CopyOnWrite: Sendable {
                         for found in groups { present[Int(found)] = true }
                         if deletionVectors {
                             if work.pending == 0, !work.groups.isEmpty {
-                                if useDeletionVector(work.matches) {
-                                    marked.append(work.matches)
+                                let found = work.matches
+                                if useDeletionVector(found) {
+                                    marked.append(found)
                                     work.keys = []
                                 } else {
                                     work.deferred = Array(0..<work.reader.rowGroupCount)
@@ -265,14 +266,16 @@ struct CopyOnWrite: Sendable {
     private struct FileWork {
         let file: AddFile
         let reader: ParquetReader
-        var deleted: [[Int32]] = []
+        let deleted: [[Int32]]
+        /// The file's partition (``FileWriterPool/id(_:)``): its rewrites' writer.
+        let partition: String
         /// Per row group: the matched rows, once matched.
-        var matched: [[Int32]?] = []
+        var matched: [[Int32]?]
         /// Per row group: its key columns as read, kept until its rewrite.
-        var keys: [ColumnBatch?] = []
+        var keys: [ColumnBatch?]
         var groups: [Int32] = []
         /// Row groups not matched yet.
-        var pending = 0
+        var pending: Int
         var touched = false
         /// Matched row groups without changed keys, rewritten if the file turns out to be touched.
         var deferred: [Int] = []
@@ -281,6 +284,7 @@ struct CopyOnWrite: Sendable {
             self.file = file
             self.reader = reader
             self.deleted = deleted
+            partition = FileWriterPool.id(file.partitionValues)
             matched = Array(repeating: nil, count: reader.rowGroupCount)
             keys = Array(repeating: nil, count: reader.rowGroupCount)
             pending = reader.rowGroupCount

@@ -248,12 +248,11 @@ public struct Compactor: Sendable {
         for field in changeFields {
             if let i = schema.index(of: field.name) {
                 let old = schema.fields[i].type
-                // A zone-less timestamp of the change files is stored as Delta `timestamp`, as at creation.
-                let utcOnly: Bool = if case .timestamp(utc: false) = field.type, case .timestamp(utc: true) = old { true } else { false }
                 // Values of a narrower type (an `int` file column into a `long` table column, as
                 // DMS types often are against tables other engines made) read losslessly into the
-                // table's type: no type change.
-                if old != field.type, !utcOnly, !Self.fits(field.type, into: old) {
+                // table's type, and a zone-less timestamp of the change files is stored as Delta
+                // `timestamp` (as at creation): no type change.
+                if old != field.type, !Self.fits(field.type, into: old) {
                     throw MergeError("\(name): column '\(field.name)' is \(SchemaFile.typeName(old)) in the table but \(SchemaFile.typeName(field.type)) in the change files; Delta tables cannot change a column's type — declare it \(SchemaFile.typeName(old)) in the schema file (--schema), or compact into a new table")
                 }
                 continue

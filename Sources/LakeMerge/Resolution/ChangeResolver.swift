@@ -82,20 +82,7 @@ public enum ChangeResolver {
                             let row = rowsAreEvents ? e : Int(eventRow[e])
                             let kind: UInt8 = rowsAreEvents ? 1 : eventKind[e]
                             let w = Int(win[g])
-                            // The rule of ``precedes``: the event wins unless it sorts before the winner.
-                            let later: Bool
-                            if w < 0 {
-                                later = true
-                            } else if seq[w] != seq[row] {
-                                later = seq[w] < seq[row]
-                            } else if time[w] != time[row] {
-                                later = time[w] < time[row]
-                            } else if w != row {
-                                later = w < row
-                            } else {
-                                later = winKind[g] < kind
-                            }
-                            if later {
+                            if w < 0 || precedes(seq, time, w, winKind[g], row, kind) {
                                 win[g] = Int32(row)
                                 winKind[g] = kind
                             }
@@ -116,8 +103,16 @@ public enum ChangeResolver {
     /// Whether event (`a`, `aKind`) comes strictly before event (`b`, `bKind`) in the rule's order.
     @inline(__always)
     static func precedes(_ c: ChangeSet, _ a: Int, _ aKind: UInt8, _ b: Int, _ bKind: UInt8) -> Bool {
-        if c.sequence[a] != c.sequence[b] { return c.sequence[a] < c.sequence[b] }
-        if c.commitTime[a] != c.commitTime[b] { return c.commitTime[a] < c.commitTime[b] }
+        precedes(c.sequence, c.commitTime, a, aKind, b, bKind)
+    }
+
+    /// ``precedes(_:_:_:_:_:)`` on the change set's ordering columns (arrays or raw buffers).
+    @inline(__always)
+    static func precedes<Sequence: RandomAccessCollection<Int128>, Time: RandomAccessCollection<Int64>>(
+        _ sequence: Sequence, _ time: Time, _ a: Int, _ aKind: UInt8, _ b: Int, _ bKind: UInt8
+    ) -> Bool where Sequence.Index == Int, Time.Index == Int {
+        if sequence[a] != sequence[b] { return sequence[a] < sequence[b] }
+        if time[a] != time[b] { return time[a] < time[b] }
         if a != b { return a < b }
         return aKind < bKind
     }

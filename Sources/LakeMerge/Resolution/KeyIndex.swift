@@ -88,18 +88,7 @@ public struct KeyIndex: Sendable {
         var groups = [Int32](repeating: 0, count: values.count)
         guard var keys = int64Keys else { return groups }
         int64Keys = nil  // owned here while inserting (no copy on append)
-        // The home slots of the next rows are loaded a block ahead: independent loads overlap their
-        // cache misses (the table is megabytes), where the probe loop would wait for each in turn.
-        let block = 16
-        var touched: Int32 = 0
         for row in 0..<values.count {
-            if row % block == 0, row + block < values.count {
-                slots.withUnsafeBufferPointer { slots in
-                    for ahead in (row + block)..<min(values.count, row + 2 * block) {
-                        touched &+= slots[Int(truncatingIfNeeded: KeyColumns.int64Hash(values[ahead])) & mask]
-                    }
-                }
-            }
             if (representatives.count + 1) * 2 > slots.count {
                 int64Keys = keys
                 grow()
@@ -128,12 +117,8 @@ public struct KeyIndex: Sendable {
             groups[row] = Int32(group)
         }
         int64Keys = keys
-        prefetchSink = touched
         return groups
     }
-
-    /// Keeps the look-ahead loads of ``findOrInsertAll(int64Source:)`` from being optimised away.
-    private var prefetchSink: Int32 = 0
 
     /// The group of a single 64-bit integer key (only when ``int64Keys`` is set); `hash` is
     /// ``KeyColumns/int64Hash(_:)`` of it.
