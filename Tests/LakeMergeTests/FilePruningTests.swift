@@ -287,7 +287,7 @@ import Testing
                             ops: changed.map { _ in .update })
         let resolution = try ChangeResolver.resolve(set, keyColumns: ["k"])
         let layout = Compactor.Layout(dataSchema: schema, tableSchema: schema, key: ["k"], partitionColumns: [], derived: [])
-        let filter = ChangedKeyFilter(layout: layout, resolution: resolution)
+        let filter = ChangedKeyFilter(keyName: "k", keys: FilePruning(layout: layout, resolution: resolution).changed)
         let wanted = Set(changed)
         var kept = 0
         for g in 0..<reader.rowGroupCount {

@@ -208,10 +208,6 @@ struct ChangedKeyFilter: Sendable {
         dense = DenseKeySet(keys)
     }
 
-    init(layout: Compactor.Layout, resolution: Resolution) {
-        self.init(keyName: layout.key[0], keys: FilePruning(layout: layout, resolution: resolution).changed)
-    }
-
     /// Whether row group `group` of `reader` may hold a changed key (true when its statistics cannot tell).
     func mayHold(_ reader: ParquetReader, rowGroup group: Int) -> Bool {
         guard keys.kind != .other, !keys.keepAll, reader.metadata.rowGroups.indices.contains(group),
